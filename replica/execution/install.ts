@@ -1,0 +1,182 @@
+/**
+ * install_code and uninstall_code: what each mode keeps.
+ *
+ * | mode      | wasm memory                          | stable memory | globals | timer   |
+ * |-----------|--------------------------------------|---------------|---------|---------|
+ * | install   | new                                  | new           | new     | cleared |
+ * | reinstall | new                                  | wiped         | new     | cleared |
+ * | upgrade   | kept with `wasm_memory_persistence = keep`, else new | kept | new | cleared |
+ *
+ * The whole operation is atomic: if `start`, `canister_init`, `canister_pre_upgrade` or
+ * `canister_post_upgrade` traps, the canister is exactly as before.
+ *
+ * Enhanced orthogonal persistence checks (dfinity/ic `execution/upgrade.rs`): upgrading a
+ * module that declares the `enhanced-orthogonal-persistence` custom section needs the
+ * `wasm_memory_persistence` option; `keep` needs the new module to declare it too.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { ErrorCode, Trap, reject, type Reject } from '../errors.ts';
+import { createIc0, Sandbox } from '../host/ic0.ts';
+import { StableMemory } from '../state/stable-memory.ts';
+import type { Canister, InstalledCode } from './canister.ts';
+import { toTrap, trapReject, type Effects, type ExecutionEnv } from './execute.ts';
+import { newExecution, type Execution } from './types.ts';
+import { WasmInstance, type CompiledModule } from './wasm-instance.ts';
+
+export const EOP_SECTION = 'icp:private enhanced-orthogonal-persistence';
+
+export type InstallMode = 'install' | 'reinstall' | 'upgrade';
+
+export interface InstallRequest {
+  mode: InstallMode;
+  /** The module, raw (`\0asm`) or gzipped. */
+  wasm: Uint8Array;
+  arg: Uint8Array;
+  /** Principal bytes of whoever asked (msg_caller in init and upgrade hooks). */
+  sender: Uint8Array;
+  skipPreUpgrade?: boolean;
+  wasmMemoryPersistence?: 'keep' | 'replace';
+}
+
+export interface InstallEnv extends ExecutionEnv {
+  /** Prepares and compiles a module, cached by content. @throws on an invalid module. */
+  compile(wasm: Uint8Array): CompiledModule;
+}
+
+/** Runs install_code on `c`. Returns the reject when it fails, and effects (rejected calls of a reinstalled canister). */
+export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): { error?: Reject; effects: Effects } {
+  const effects: Effects = { calls: [], responses: [] };
+  const id = c.id.toText();
+  const wasm = isGzip(req.wasm) ? new Uint8Array(gunzipSync(req.wasm)) : req.wasm;
+  let compiled: CompiledModule;
+  try {
+    compiled = env.compile(wasm);
+  } catch (e) {
+    return { error: reject(ErrorCode.CanisterInvalidWasm, `Canister ${id}: the Wasm module is invalid: ${(e as Error).message}`), effects };
+  }
+  const newIsEop = compiled.prepared.customSections.has(EOP_SECTION);
+
+  if (req.mode === 'install' && c.code) {
+    return { error: reject(ErrorCode.CanisterNonEmpty, `Canister ${id} cannot be installed because the canister is not empty. Try installing with mode='reinstall' instead.`), effects };
+  }
+  if (req.mode === 'upgrade') {
+    if (!c.code) return { error: reject(ErrorCode.CanisterWasmModuleNotFound, `Canister ${id} is empty: install code before upgrading it`), effects };
+    if (c.code.enhancedOrthogonalPersistence && !req.wasmMemoryPersistence) {
+      return { error: reject(ErrorCode.CanisterContractViolation, 'Missing upgrade option: Enhanced orthogonal persistence requires the `wasm_memory_persistence` upgrade option.'), effects };
+    }
+    if (req.wasmMemoryPersistence === 'keep' && !newIsEop) {
+      return {
+        error: reject(ErrorCode.CanisterContractViolation, 'Invalid upgrade option: The `wasm_memory_persistence: opt Keep` upgrade option requires that the new canister module supports enhanced orthogonal persistence.'),
+        effects,
+      };
+    }
+  }
+
+  const old = c.code;
+  const oldStable = c.stable;
+  const keepMemory = req.mode === 'upgrade' && req.wasmMemoryPersistence === 'keep';
+  const savedOld = req.mode === 'upgrade' && old ? old.instance.save() : undefined;
+  if (req.mode === 'upgrade') oldStable.begin();
+  else c.stable = new StableMemory();
+
+  const fail = (trap: Trap) => {
+    if (old && savedOld) {
+      old.instance.restore(savedOld);
+      old.sandbox.memory = old.instance.memory;
+    }
+    if (req.mode === 'upgrade') oldStable.rollback();
+    c.stable = oldStable;
+    return { error: trapReject(c, trap), effects };
+  };
+
+  const timeNanos = env.timeNanos;
+  let timer: bigint | undefined;
+  const step = (code: InstalledCode, exec: Execution, entry: () => void): Trap | undefined => {
+    code.sandbox.memory = code.instance.memory;
+    code.sandbox.exec = exec;
+    try {
+      entry();
+    } catch (e) {
+      return toTrap(e);
+    } finally {
+      code.sandbox.exec = undefined;
+    }
+    if (exec.timer !== undefined) timer = exec.timer;
+    return undefined;
+  };
+
+  if (req.mode === 'upgrade' && old && !req.skipPreUpgrade && old.instance.has('canister_pre_upgrade')) {
+    const trap = step(old, newExecution('pre_upgrade', timeNanos, req.sender), () => old.instance.call('canister_pre_upgrade'));
+    if (trap) return fail(trap);
+  }
+
+  const sandbox = new Sandbox();
+  let code: InstalledCode;
+  try {
+    const imports = { ic0: createIc0(c, env, sandbox, compiled.prepared.memory.memory64) };
+    const instance = new WasmInstance(compiled, imports, keepMemory ? old!.instance.memory : undefined);
+    code = {
+      compiled,
+      moduleHash: new Uint8Array(createHash('sha256').update(req.wasm).digest()),
+      moduleBytes: req.wasm.length,
+      instance,
+      sandbox,
+      enhancedOrthogonalPersistence: newIsEop,
+    };
+  } catch (e) {
+    if (req.mode === 'upgrade') oldStable.rollback();
+    c.stable = oldStable;
+    return { error: reject(ErrorCode.CanisterInvalidWasm, `Canister ${id}: the Wasm module cannot be instantiated: ${(e as Error).message}`), effects };
+  }
+
+  let trap = step(code, newExecution('start', timeNanos, req.sender), () => code.instance.runStart());
+  const hook = req.mode === 'upgrade' ? 'canister_post_upgrade' : 'canister_init';
+  if (!trap && code.instance.has(hook)) {
+    trap = step(code, newExecution('init', timeNanos, req.sender, { arg: req.arg }), () => code.instance.call(hook));
+  }
+  const limit = c.settings.wasmMemoryLimit;
+  if (!trap && limit > 0n && BigInt(code.instance.memoryBytes) > limit) {
+    trap = new Trap(ErrorCode.CanisterWasmMemoryLimitExceeded, `exceeded its current Wasm memory limit of ${limit} bytes (it uses ${code.instance.memoryBytes} bytes)`);
+  }
+  if (trap) return fail(trap);
+
+  if (req.mode === 'upgrade') c.stable.commit();
+  if (req.mode === 'reinstall' && old) abandonCallContexts(c, effects);
+  c.code = code;
+  c.globalTimer = timer ?? 0n;
+  if (req.mode !== 'upgrade') c.certifiedData = new Uint8Array();
+  c.version++;
+  return { effects };
+}
+
+/** uninstall_code: removes the module and memories; open calls are rejected. */
+export function uninstallCode(c: Canister): Effects {
+  const effects: Effects = { calls: [], responses: [] };
+  abandonCallContexts(c, effects);
+  c.code = undefined;
+  c.stable = new StableMemory();
+  c.globalTimer = 0n;
+  c.certifiedData = new Uint8Array();
+  c.version++;
+  return effects;
+}
+
+/** The IC rejects a removed module's open calls and never runs their callbacks. */
+function abandonCallContexts(c: Canister, effects: Effects): void {
+  for (const ctx of c.callContexts.values()) {
+    if (!ctx.responded) {
+      effects.responses.push({
+        origin: ctx.origin,
+        payload: { kind: 'reject', reject: reject(ErrorCode.CanisterRejectedMessage, `Canister ${c.id.toText()} has been uninstalled.`) },
+        refund: ctx.availableCycles,
+      });
+    }
+  }
+  c.callContexts.clear();
+  c.callbacks.clear();
+}
+
+function isGzip(b: Uint8Array): boolean {
+  return b.length > 3 && b[0] === 0x1f && b[1] === 0x8b && b[2] === 0x08;
+}

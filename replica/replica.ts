@@ -1,0 +1,740 @@
+/**
+ * The embedded IC replica: one subnet that runs canister wasm with IC semantics,
+ * in-process. Its API follows PocketIC (PicJS): create canisters, install code, make
+ * update and query calls, step the scheduler with {@link Replica.tick}, and move time with
+ * {@link Replica.advanceTime}.
+ *
+ * Scheduling (deterministic: the same calls in the same order execute in the same order):
+ *  1. A round advances canister time by 1 ns (time is strictly monotonic), then queues
+ *     each running canister's due global timer and heartbeat ahead of its messages.
+ *  2. The management canister executes the messages it had at the start of the round.
+ *  3. Canisters, in canister id order, execute the messages they had at the start of the
+ *     round, in arrival order. Calls and responses they produce are delivered at once and
+ *     run in a later round (or later in this round, for a canister after the sender).
+ *  4. Stopping canisters with no open call contexts become stopped, and their
+ *     stop_canister calls are answered. Idle canisters are charged for storage.
+ *
+ * Time: canister time (ic0.time) moves only with {@link Replica.setTime},
+ * {@link Replica.advanceTime} and rounds, never with the wall clock, unless a live driver
+ * runs the replica (see `live.ts`).
+ */
+import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+import { createHash } from 'node:crypto';
+import {
+  CANISTER_CREATION_FEE,
+  INGRESS_BYTE_RECEPTION_FEE,
+  INGRESS_MESSAGE_RECEPTION_FEE,
+  NANOS_PER_SECOND,
+  XNET_CALL_FEE,
+  XNET_CALL_FEE_PER_BYTE,
+  idleCyclesPerSecond,
+} from './cycles.ts';
+import { CanisterRejectError, ErrorCode, NoProgressError, UnsupportedRuntimeError, reject, type Reject } from './errors.ts';
+import { Canister, type Settings } from './execution/canister.ts';
+import { emptyCanister, executeInspect, executeMessage, executeQuery, outOfCycles, type Effects, type ExecutionEnv } from './execution/execute.ts';
+import type { InstallEnv } from './execution/install.ts';
+import type { CallOrigin, Execution, Message, OutgoingCall, ResponsePayload } from './execution/types.ts';
+import { compileModule, type CompiledModule } from './execution/wasm-instance.ts';
+import type { Trap } from './errors.ts';
+import { ReplicaKeys } from './http/keys.ts';
+import { MANAGEMENT_CANISTER, canisterIdFromU64, canisterIdToU64, principalKey } from './ids.ts';
+import { CanisterIdResult, CanisterStatusResult, InstallCodeArgs, ChunkHash, InstallChunkedCodeArgs, ProvisionalCreateCanisterArgs, ProvisionalTopUpArgs, UpdateSettingsArgs, CanisterIdArgs, UploadChunkArgs, type CanisterSettingsValue, type CanisterStatusValue } from './management/interface.ts';
+import { callManagement, type ManagementEnv } from './management/management.ts';
+import { prepareModule } from './wasm/prepare.ts';
+
+/** The first canister id this replica mints: the first id of a dfx local replica (`bkyz2-fmaaa-aaaaa-qaaaq-cai`). */
+export const FIRST_CANISTER_ID = 0x8000_0000_0010_0001n;
+/** The canister id range the subnet hosts (served as `canister_ranges`). */
+export const CANISTER_RANGE = { start: 0x8000_0000_0010_0000n, end: 0x8000_0000_001f_ffffn } as const;
+/** Canister time at creation, unless given: 2026-01-01T00:00:00Z. Fixed, so stepped runs are reproducible. */
+export const DEFAULT_START_TIME_MS = Date.UTC(2026, 0, 1);
+
+export const MAX_INGRESS_PAYLOAD_BYTES = 2 * 1024 * 1024;
+export const MAX_CALL_PAYLOAD_BYTES = 2 * 1024 * 1024;
+const MIN_NODE_MAJOR = 24;
+/** Rounds an update call may take before {@link Replica.updateCall} gives up. */
+const DEFAULT_MAX_ROUNDS_PER_CALL = 100_000;
+/** Rounds between yields to the event loop while waiting for a call. */
+const ROUNDS_PER_YIELD = 16;
+
+export interface ReplicaOptions {
+  /** Canister time at creation, in milliseconds since the Unix epoch. @default {@link DEFAULT_START_TIME_MS} */
+  initialTimeMs?: number;
+  /** Seed of the root and node keys (32 bytes). @default random */
+  keySeed?: Uint8Array;
+  /** Seed of raw_rand's deterministic randomness. @default 0 */
+  randomSeed?: number;
+  /** Called with each `ic0.debug_print`. @default keep the last lines per canister, see {@link Replica.logs} */
+  onDebugPrint?: (canister: Principal, message: string) => void;
+  /** Called after every execution with what it did (instructions, trap). */
+  onExecuted?: (record: ExecutionRecord) => void;
+  /** Rounds one call may take before it fails with {@link NoProgressError}. @default 100000 */
+  maxRoundsPerCall?: number;
+}
+
+/** One execution, as reported to {@link ReplicaOptions.onExecuted}. */
+export interface ExecutionRecord {
+  canister: Principal;
+  kind: Execution['kind'];
+  method?: string;
+  instructions: number;
+  trapped?: { errorCode: string; message: string };
+  timeNanos: bigint;
+}
+
+export interface CallOptions {
+  /** The caller. @default the anonymous principal */
+  sender?: Principal;
+}
+
+export interface CreateCanisterOptions extends CallOptions {
+  /** @default [sender] */
+  controllers?: Principal[];
+  /** @default 100 T cycles */
+  cycles?: bigint;
+  /** Other settings, as the management canister's `canister_settings`. */
+  settings?: Partial<Omit<CanisterSettingsValue, 'controllers'>>;
+  /** Create the canister with this id. */
+  targetCanisterId?: Principal;
+}
+
+export interface InstallOptions extends CallOptions {
+  mode?: 'install' | 'reinstall' | 'upgrade';
+  /** Upgrade only: keep wasm memory (enhanced orthogonal persistence). @default 'keep' for modules that declare it */
+  wasmMemoryPersistence?: 'keep' | 'replace';
+  skipPreUpgrade?: boolean;
+}
+
+export type IngressStatus = 'received' | 'processing' | 'replied' | 'rejected' | 'done';
+
+/** What the replica remembers of an ingress message (for awaiting it and for read_state). */
+export interface IngressRecord {
+  status: IngressStatus;
+  reply?: Uint8Array;
+  reject?: Reject;
+  /** Canister time when the answer was recorded, nanoseconds. */
+  answeredAtNanos?: bigint;
+}
+
+interface ManagementMessage {
+  caller: Uint8Array;
+  fromCanister: boolean;
+  method: string;
+  arg: Uint8Array;
+  cycles: bigint;
+  origin: CallOrigin;
+}
+
+/** An ingress message that arrived at a canister's queue, or the reject that kept it out. */
+export type SubmitResult = { messageId: string } | { reject: Reject };
+
+export class Replica {
+  readonly keys: ReplicaKeys;
+  readonly #canisters = new Map<string, Canister>();
+  /** Canisters in id order: the scheduling order. */
+  #order: Canister[] = [];
+  #managementQueue: ManagementMessage[] = [];
+  #nextCanisterId = FIRST_CANISTER_ID;
+  #timeNanos: bigint;
+  #lastChargeNanos: bigint;
+  readonly #ingress = new Map<string, IngressRecord>();
+  #nextIngress = 0n;
+  readonly #modules = new Map<string, CompiledModule>();
+  #random: Uint8Array;
+  #randomCounter = 0;
+  readonly #options: ReplicaOptions;
+  readonly #logs = new Map<string, string[]>();
+  #closed = false;
+
+  private constructor(options: ReplicaOptions) {
+    this.#options = options;
+    this.keys = options.keySeed ? ReplicaKeys.fromSeed(options.keySeed) : ReplicaKeys.generate();
+    this.#timeNanos = BigInt(options.initialTimeMs ?? DEFAULT_START_TIME_MS) * 1_000_000n;
+    this.#lastChargeNanos = this.#timeNanos;
+    this.#random = new Uint8Array(createHash('sha256').update(`bigmap-replica raw_rand ${options.randomSeed ?? 0}`).digest());
+  }
+
+  /**
+   * Creates a replica with one empty subnet.
+   *
+   * @throws UnsupportedRuntimeError on Node.js older than 24 (Motoko canisters are wasm64).
+   * @example
+   * const replica = await Replica.create();
+   * const id = await replica.createCanister();
+   * await replica.installCode(id, wasm, new Uint8Array(IDL.encode([], [])));
+   * const reply = await replica.updateCall(id, 'inc', new Uint8Array(IDL.encode([], [])));
+   * await replica.close();
+   */
+  static async create(options: ReplicaOptions = {}): Promise<Replica> {
+    assertSupportedRuntime();
+    return new Replica(options);
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  /** The subnet's id (the self-authenticating id of the root key). */
+  get subnetId(): Principal {
+    return this.keys.subnetId;
+  }
+
+  /** The root key in DER, as `/api/v2/status` serves it. */
+  get rootKeyDer(): Uint8Array {
+    return this.keys.rootKeyDer;
+  }
+
+  // ---------------------------------------------------------------- time
+
+  /** Canister time in milliseconds since the Unix epoch. */
+  getTime(): number {
+    return Number(this.#timeNanos / 1_000_000n);
+  }
+
+  /** Canister time in nanoseconds since the Unix epoch. */
+  get timeNanos(): bigint {
+    return this.#timeNanos;
+  }
+
+  /**
+   * Sets canister time; executions see it from the next round ({@link tick}). Time never
+   * goes back: an earlier time is ignored.
+   * @param ms milliseconds since the Unix epoch
+   */
+  setTime(ms: number): void {
+    this.setTimeNanos(BigInt(Math.floor(ms)) * 1_000_000n);
+  }
+
+  /** {@link setTime} in nanoseconds. */
+  setTimeNanos(nanos: bigint): void {
+    if (nanos > this.#timeNanos) this.#timeNanos = nanos;
+  }
+
+  /**
+   * Moves canister time forward by `ms` milliseconds. Timers due by then fire in the next
+   * {@link tick}.
+   * @example
+   * await replica.advanceTime(60_000); await replica.tick(); // a one-minute timer fires
+   */
+  async advanceTime(ms: number): Promise<void> {
+    this.#timeNanos += BigInt(Math.round(ms * 1_000_000));
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  /**
+   * Executes `rounds` scheduler rounds (see the module comment for what one round does).
+   * @param rounds @default 1
+   */
+  async tick(rounds = 1): Promise<void> {
+    for (let i = 0; i < rounds; i++) this.round();
+  }
+
+  /** One scheduler round, synchronously. */
+  round(): void {
+    this.#assertOpen();
+    this.#timeNanos += 1n;
+    const env = this.#env();
+    for (const c of this.#order) {
+      if (!c.code || c.status !== 'running') continue;
+      if (c.code.instance.has('canister_heartbeat')) c.queue.unshift({ type: 'heartbeat' });
+      if (c.globalTimer !== 0n && c.globalTimer <= this.#timeNanos) {
+        c.globalTimer = 0n;
+        c.queue.unshift({ type: 'timer' });
+      }
+    }
+    const management = this.#managementQueue;
+    this.#managementQueue = [];
+    for (const m of management) this.#executeManagement(m, env);
+    for (const c of [...this.#order]) {
+      const batch = c.queue.splice(0, c.queue.length);
+      for (const msg of batch) {
+        if (!this.#canisters.has(c.key)) break;
+        this.#route(executeMessage(c, msg, env));
+      }
+    }
+    for (const c of this.#order) {
+      if (c.status === 'stopping' && !c.hasOpenCallContexts) {
+        c.status = 'stopped';
+        for (const w of c.stopWaiters) this.#deliverResponse(w.origin, { kind: 'reply', data: EMPTY_CANDID }, 0n);
+        c.stopWaiters = [];
+      }
+    }
+    this.#chargeIdleCycles();
+  }
+
+  /** Whether any canister or the management canister has work queued. */
+  get hasPendingWork(): boolean {
+    return this.#managementQueue.length > 0 || this.#order.some((c) => c.queue.length > 0 || (c.globalTimer !== 0n && c.globalTimer <= this.#timeNanos));
+  }
+
+  #chargeIdleCycles(): void {
+    const elapsed = this.#timeNanos - this.#lastChargeNanos;
+    if (elapsed < NANOS_PER_SECOND) return;
+    for (const c of this.#order) {
+      const burn = (idleCyclesPerSecond(c.memoryBytes) * elapsed) / NANOS_PER_SECOND;
+      c.cycles = c.cycles > burn ? c.cycles - burn : 0n;
+    }
+    this.#lastChargeNanos = this.#timeNanos;
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  /**
+   * Sends an ingress message without waiting for it: the message is checked (canister
+   * exists, has code, runs, has cycles, accepts it in `canister_inspect_message`) and
+   * queued. Await its answer with {@link awaitCall}.
+   * @param effectiveCanisterId for calls to the management canister: the canister the call is about
+   */
+  submitCall(canisterId: Principal, method: string, arg: Uint8Array, options: CallOptions & { effectiveCanisterId?: Principal; messageId?: string } = {}): SubmitResult {
+    this.#assertOpen();
+    const sender = (options.sender ?? Principal.anonymous()).toUint8Array();
+    if (arg.length > MAX_INGRESS_PAYLOAD_BYTES) throw new IngressTooLargeError(arg.length, MAX_INGRESS_PAYLOAD_BYTES);
+    const messageId = options.messageId ?? this.#newMessageId();
+    const origin: CallOrigin = { kind: 'ingress', messageId };
+    if (canisterId.toUint8Array().length === 0) {
+      this.#ingress.set(messageId, { status: 'received' });
+      this.#managementQueue.push({ caller: sender, fromCanister: false, method, arg, cycles: 0n, origin });
+      return { messageId };
+    }
+    const c = this.#canisters.get(principalKey(canisterId));
+    const refused = this.#ingressRefusal(c, canisterId, method, arg, sender);
+    if (refused) return { reject: refused };
+    c!.cycles -= ingressFee(method, arg);
+    this.#ingress.set(messageId, { status: 'received' });
+    c!.queue.push({ type: 'request', caller: sender, method, arg, cycles: 0n, origin, deadlineNanos: 0n });
+    return { messageId };
+  }
+
+  #ingressRefusal(c: Canister | undefined, id: Principal, method: string, arg: Uint8Array, sender: Uint8Array): Reject | undefined {
+    if (!c) return reject(ErrorCode.CanisterNotFound, `Canister ${id.toText()} not found`);
+    if (!c.code) return emptyCanister(c);
+    if (c.status === 'stopped') return reject(ErrorCode.CanisterStopped, `Canister ${id.toText()} is stopped and therefore does not have a CallContextManager`);
+    if (c.status === 'stopping') return reject(ErrorCode.CanisterStopping, `Canister ${id.toText()} is stopping`);
+    if (c.liquidCycles() < ingressFee(method, arg)) return outOfCycles(c);
+    return executeInspect(c, method, arg, sender, this.#env());
+  }
+
+  /**
+   * Runs rounds until the ingress message `messageId` is answered.
+   * @returns the reply bytes
+   * @throws CanisterRejectError with the reject code, IC error code and message
+   * @throws NoProgressError if the call is not answered within `maxRoundsPerCall` rounds
+   */
+  async awaitCall(messageId: string): Promise<Uint8Array> {
+    const maxRounds = this.#options.maxRoundsPerCall ?? DEFAULT_MAX_ROUNDS_PER_CALL;
+    for (let rounds = 0; ; rounds++) {
+      const record = this.#ingress.get(messageId);
+      if (!record) throw new Error(`Unknown ingress message ${messageId}`);
+      if (record.status === 'replied' && record.reply) return record.reply;
+      if (record.status === 'rejected' && record.reject) throw new CanisterRejectError(record.reject);
+      if (rounds >= maxRounds) throw new NoProgressError(`Ingress message ${messageId} was not answered within ${maxRounds} rounds`);
+      if (rounds > 0 && rounds % ROUNDS_PER_YIELD === 0) await new Promise((resolve) => setImmediate(resolve));
+      this.round();
+    }
+  }
+
+  /** The status of an ingress message, as read_state reports it. */
+  ingressStatus(messageId: string): IngressRecord | undefined {
+    return this.#ingress.get(messageId);
+  }
+
+  /**
+   * Makes an update call as an ingress message and runs the scheduler until it is answered.
+   * @returns the reply bytes (Candid, for Motoko canisters)
+   * @throws CanisterRejectError carrying `rejectCode`, `errorCode` (e.g. IC0503) and `rejectMessage`
+   * @example
+   * const reply = await replica.updateCall(id, 'put', new Uint8Array(IDL.encode([IDL.Text], ['a'])));
+   */
+  async updateCall(canisterId: Principal, method: string, arg: Uint8Array, options: CallOptions & { effectiveCanisterId?: Principal } = {}): Promise<Uint8Array> {
+    const submitted = this.submitCall(canisterId, method, arg, options);
+    if ('reject' in submitted) throw new CanisterRejectError(submitted.reject);
+    return this.awaitCall(submitted.messageId);
+  }
+
+  /**
+   * Executes a query (non-replicated): its state changes are discarded.
+   * @throws CanisterRejectError
+   */
+  async queryCall(canisterId: Principal, method: string, arg: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    const result = this.query(canisterId, method, arg, options);
+    if (result.kind === 'reject') throw new CanisterRejectError(result.reject);
+    return result.data;
+  }
+
+  /** {@link queryCall}, synchronously and without throwing (for the HTTP interface). */
+  query(canisterId: Principal, method: string, arg: Uint8Array, options: CallOptions = {}): ResponsePayload {
+    this.#assertOpen();
+    const sender = (options.sender ?? Principal.anonymous()).toUint8Array();
+    const c = this.#canisters.get(principalKey(canisterId));
+    if (!c) return { kind: 'reject', reject: reject(ErrorCode.CanisterNotFound, `Canister ${canisterId.toText()} not found`) };
+    if (c.status !== 'running') {
+      return { kind: 'reject', reject: reject(c.status === 'stopped' ? ErrorCode.CanisterStopped : ErrorCode.CanisterStopping, `Canister ${canisterId.toText()} is ${c.status}`) };
+    }
+    return executeQuery(c, method, arg, sender, this.#env());
+  }
+
+  // ---------------------------------------------------------------- canister lifecycle (through the management canister)
+
+  /**
+   * Creates a canister with `provisional_create_canister_with_cycles`.
+   * @returns its id
+   * @example
+   * const id = await replica.createCanister({ controllers: [owner], cycles: 10n ** 13n });
+   */
+  async createCanister(options: CreateCanisterOptions = {}): Promise<Principal> {
+    const sender = options.sender ?? Principal.anonymous();
+    const settings = { ...emptySettings(), ...options.settings, controllers: [options.controllers ?? [sender]] as [Principal[]] };
+    const reply = await this.#management('provisional_create_canister_with_cycles', ProvisionalCreateCanisterArgs, {
+      amount: [options.cycles ?? 100_000_000_000_000n],
+      settings: [settings],
+      specified_id: options.targetCanisterId ? [options.targetCanisterId] : [],
+      sender_canister_version: [],
+    }, sender, undefined, CanisterIdResult);
+    return (reply as { canister_id: Principal }).canister_id;
+  }
+
+  /**
+   * Installs `wasm` with `install_code` (chunked through upload_chunk when the module is
+   * larger than one ingress message, as PocketIC does).
+   *
+   * - `install` needs an empty canister; `reinstall` wipes wasm and stable memory;
+   *   `upgrade` keeps stable memory, and wasm memory with `wasmMemoryPersistence: 'keep'`.
+   * @see {@link upgradeCanister}, {@link reinstallCode}
+   */
+  async installCode(canisterId: Principal, wasm: Uint8Array, arg: Uint8Array, options: InstallOptions = {}): Promise<void> {
+    const sender = options.sender ?? Principal.anonymous();
+    const mode = options.mode ?? 'install';
+    const modeValue =
+      mode === 'upgrade'
+        ? {
+            upgrade: [
+              {
+                skip_pre_upgrade: options.skipPreUpgrade ? [true] : [],
+                wasm_memory_persistence: [{ [options.wasmMemoryPersistence ?? this.#defaultPersistence(wasm)]: null }],
+              },
+            ],
+          }
+        : { [mode]: null };
+    if (wasm.length + arg.length < MAX_INGRESS_PAYLOAD_BYTES - 4096) {
+      await this.#management('install_code', InstallCodeArgs, { mode: modeValue, canister_id: canisterId, wasm_module: wasm, arg, sender_canister_version: [] }, sender, canisterId);
+      return;
+    }
+    await this.#management('clear_chunk_store', CanisterIdArgs, { canister_id: canisterId }, sender, canisterId);
+    const hashes: Array<{ hash: Uint8Array }> = [];
+    for (let off = 0; off < wasm.length; off += 1024 * 1024) {
+      const reply = await this.#management('upload_chunk', UploadChunkArgs, { canister_id: canisterId, chunk: wasm.subarray(off, off + 1024 * 1024) }, sender, canisterId, ChunkHash);
+      hashes.push(reply as { hash: Uint8Array });
+    }
+    await this.#management('install_chunked_code', InstallChunkedCodeArgs, {
+      mode: modeValue,
+      target_canister: canisterId,
+      store_canister: [],
+      chunk_hashes_list: hashes,
+      wasm_module_hash: new Uint8Array(createHash('sha256').update(wasm).digest()),
+      arg,
+      sender_canister_version: [],
+    }, sender, canisterId);
+  }
+
+  #defaultPersistence(wasm: Uint8Array): 'keep' | 'replace' {
+    try {
+      return WebAssembly.Module.customSections(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), 'icp:private enhanced-orthogonal-persistence').length > 0 ? 'keep' : 'replace';
+    } catch {
+      return 'replace';
+    }
+  }
+
+  /** Upgrades a canister: stable memory is kept, and wasm memory too (`keep`, the default for Motoko). */
+  async upgradeCanister(canisterId: Principal, wasm: Uint8Array, arg: Uint8Array, options: Omit<InstallOptions, 'mode'> = {}): Promise<void> {
+    await this.installCode(canisterId, wasm, arg, { ...options, mode: 'upgrade' });
+  }
+
+  /** Reinstalls a canister: wasm memory, stable memory and timers are wiped. */
+  async reinstallCode(canisterId: Principal, wasm: Uint8Array, arg: Uint8Array, options: CallOptions = {}): Promise<void> {
+    await this.installCode(canisterId, wasm, arg, { ...options, mode: 'reinstall' });
+  }
+
+  /** Creates a canister and installs `wasm` in it. */
+  async setupCanister(options: CreateCanisterOptions & { wasm: Uint8Array; arg?: Uint8Array }): Promise<Principal> {
+    const id = await this.createCanister(options);
+    await this.installCode(id, options.wasm, options.arg ?? EMPTY_CANDID, options.sender ? { sender: options.sender } : {});
+    return id;
+  }
+
+  /** The full `canister_status` record of the management canister. */
+  async canisterStatus(canisterId: Principal, options: CallOptions = {}): Promise<CanisterStatusValue> {
+    return (await this.#management('canister_status', CanisterIdArgs, { canister_id: canisterId }, options.sender ?? Principal.anonymous(), canisterId, CanisterStatusResult)) as CanisterStatusValue;
+  }
+
+  /** Stops a canister; resolves once its open call contexts are closed. */
+  async stopCanister(canisterId: Principal, options: CallOptions = {}): Promise<void> {
+    await this.#management('stop_canister', CanisterIdArgs, { canister_id: canisterId }, options.sender ?? Principal.anonymous(), canisterId);
+  }
+
+  async startCanister(canisterId: Principal, options: CallOptions = {}): Promise<void> {
+    await this.#management('start_canister', CanisterIdArgs, { canister_id: canisterId }, options.sender ?? Principal.anonymous(), canisterId);
+  }
+
+  /** Deletes a stopped canister; its id is never reused. */
+  async deleteCanister(canisterId: Principal, options: CallOptions = {}): Promise<void> {
+    await this.#management('delete_canister', CanisterIdArgs, { canister_id: canisterId }, options.sender ?? Principal.anonymous(), canisterId);
+  }
+
+  /** Changes the given settings (others stay as they are). */
+  async updateCanisterSettings(canisterId: Principal, settings: Partial<CanisterSettingsValue>, options: CallOptions = {}): Promise<void> {
+    await this.#management('update_settings', UpdateSettingsArgs, { canister_id: canisterId, settings: { ...emptySettings(), ...settings }, sender_canister_version: [] }, options.sender ?? Principal.anonymous(), canisterId);
+  }
+
+  /** Adds cycles with `provisional_top_up_canister`. @returns the new balance */
+  async addCycles(canisterId: Principal, amount: bigint): Promise<bigint> {
+    await this.#management('provisional_top_up_canister', ProvisionalTopUpArgs, { canister_id: canisterId, amount }, Principal.anonymous(), canisterId);
+    return this.getCyclesBalance(canisterId);
+  }
+
+  getCyclesBalance(canisterId: Principal): bigint {
+    return this.#get(canisterId).cycles;
+  }
+
+  getControllers(canisterId: Principal): Principal[] {
+    return [...this.#get(canisterId).settings.controllers];
+  }
+
+  /** Ids of all canisters, in creation (id) order. */
+  canisterIds(): Principal[] {
+    return this.#order.map((c) => c.id);
+  }
+
+  /** The last lines the canister printed with `ic0.debug_print` (newest last). */
+  logs(canisterId: Principal): readonly string[] {
+    return this.#logs.get(principalKey(canisterId)) ?? [];
+  }
+
+  /** Stops the replica; later calls fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  /** @internal The canister's state, for the HTTP interface and persistence. */
+  canisterState(canisterId: Principal): Canister | undefined {
+    return this.#canisters.get(principalKey(canisterId));
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  async #management(method: string, argType: IDL.Type, arg: unknown, sender: Principal, effectiveCanisterId?: Principal, resultType?: IDL.Type): Promise<unknown> {
+    const reply = await this.updateCall(MANAGEMENT_CANISTER, method, new Uint8Array(IDL.encode([argType], [arg])), {
+      sender,
+      ...(effectiveCanisterId ? { effectiveCanisterId } : {}),
+    });
+    return resultType ? IDL.decode([resultType], reply)[0] : undefined;
+  }
+
+  #get(canisterId: Principal): Canister {
+    const c = this.#canisters.get(principalKey(canisterId));
+    if (!c) throw new CanisterRejectError(reject(ErrorCode.CanisterNotFound, `Canister ${canisterId.toText()} not found`));
+    return c;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('The replica is closed');
+  }
+
+  #newMessageId(): string {
+    return createHash('sha256').update(`ingress ${this.#nextIngress++}`).digest('hex');
+  }
+
+  #env(): ExecutionEnv & InstallEnv & ManagementEnv {
+    const replica = this;
+    return {
+      timeNanos: this.#timeNanos,
+      subnetIdBytes: this.keys.subnetId.toUint8Array(),
+      rootKeyDer: this.keys.rootKeyDer,
+      maxCallPayloadBytes: MAX_CALL_PAYLOAD_BYTES,
+      canisterCreationFee: CANISTER_CREATION_FEE,
+      callFee: (bytes: number) => XNET_CALL_FEE + XNET_CALL_FEE_PER_BYTE * BigInt(bytes),
+      canister: (id: Principal) => replica.#canisters.get(principalKey(id)),
+      onExecuted: (c: Canister, exec: Execution, trap: Trap | undefined) => replica.#onExecuted(c, exec, trap),
+      compile: (wasm: Uint8Array) => replica.#compile(wasm),
+      createCanister: (settings: Settings, cycles: bigint, specifiedId?: Principal) => replica.#createCanister(settings, cycles, specifiedId),
+      deleteCanister: (c: Canister) => replica.#deleteCanister(c),
+      randomBytes: (n: number) => replica.#randomBytes(n),
+    };
+  }
+
+  #onExecuted(c: Canister, exec: Execution, trap: Trap | undefined): void {
+    const hook = this.#options.onExecuted;
+    if (!hook) return;
+    hook({
+      canister: c.id,
+      kind: exec.kind,
+      ...(exec.callContext ? { method: exec.callContext.method } : {}),
+      instructions: exec.instructions,
+      ...(trap ? { trapped: { errorCode: trap.errorCode, message: trap.message } } : {}),
+      timeNanos: exec.timeNanos,
+    });
+  }
+
+  #compile(wasm: Uint8Array): CompiledModule {
+    const key = createHash('sha256').update(wasm).digest('hex');
+    let compiled = this.#modules.get(key);
+    if (!compiled) {
+      compiled = compileModule(prepareModule(wasm));
+      this.#modules.set(key, compiled);
+    }
+    return compiled;
+  }
+
+  #createCanister(settings: Settings, cycles: bigint, specifiedId?: Principal): { canister: Canister } | { reject: Reject } {
+    let id: Principal;
+    if (specifiedId) {
+      if (this.#canisters.has(principalKey(specifiedId))) {
+        return { reject: reject(ErrorCode.CanisterRejectedMessage, `Canister ${specifiedId.toText()} already exists`) };
+      }
+      id = specifiedId;
+      const n = canisterIdToU64(specifiedId);
+      if (n !== undefined && n >= this.#nextCanisterId && n <= CANISTER_RANGE.end) this.#nextCanisterId = n + 1n;
+    } else {
+      if (this.#nextCanisterId > CANISTER_RANGE.end) return { reject: reject(ErrorCode.CanisterRejectedMessage, 'The subnet has no canister ids left') };
+      id = canisterIdFromU64(this.#nextCanisterId++);
+    }
+    const c = new Canister(id, settings, cycles, (canister, message) => this.#debugPrint(canister, message));
+    this.#canisters.set(c.key, c);
+    this.#order.push(c);
+    this.#order.sort((a, b) => Buffer.compare(a.idBytes, b.idBytes));
+    return { canister: c };
+  }
+
+  #deleteCanister(c: Canister): void {
+    this.#canisters.delete(c.key);
+    this.#order = this.#order.filter((x) => x !== c);
+  }
+
+  #randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let off = 0; off < n; off += 32) {
+      const block = createHash('sha256').update(this.#random).update(String(this.#randomCounter++)).digest();
+      out.set(block.subarray(0, Math.min(32, n - off)), off);
+    }
+    return out;
+  }
+
+  #debugPrint(c: Canister, message: string): void {
+    if (this.#options.onDebugPrint) {
+      this.#options.onDebugPrint(c.id, message);
+      return;
+    }
+    let lines = this.#logs.get(c.key);
+    if (!lines) this.#logs.set(c.key, (lines = []));
+    lines.push(message);
+    if (lines.length > MAX_LOG_LINES) lines.splice(0, lines.length - MAX_LOG_LINES);
+  }
+
+  #executeManagement(m: ManagementMessage, env: ManagementEnv): void {
+    const outcome = callManagement({ method: m.method, arg: m.arg, caller: m.caller, fromCanister: m.fromCanister, cycles: m.cycles, origin: m.origin }, env);
+    switch (outcome.kind) {
+      case 'reply':
+        if (outcome.effects) this.#route(outcome.effects);
+        this.#deliverResponse(m.origin, { kind: 'reply', data: outcome.data }, outcome.refund);
+        break;
+      case 'reject':
+        this.#deliverResponse(m.origin, { kind: 'reject', reject: outcome.reject }, outcome.refund);
+        break;
+      case 'pending':
+        break;
+    }
+  }
+
+  #route(effects: Effects): void {
+    for (const { from, callbackId, call } of effects.calls) this.#deliverCall(from, callbackId, call);
+    for (const { origin, payload, refund } of effects.responses) this.#deliverResponse(origin, payload, refund);
+  }
+
+  #deliverCall(from: Canister, callbackId: number, call: OutgoingCall): void {
+    const origin: CallOrigin = { kind: 'canister', canister: from.id, callbackId };
+    const deadlineNanos = call.timeoutSeconds === undefined ? 0n : this.#timeNanos + BigInt(call.timeoutSeconds) * NANOS_PER_SECOND;
+    if (call.callee.toUint8Array().length === 0) {
+      this.#managementQueue.push({ caller: from.idBytes, fromCanister: true, method: call.method, arg: call.arg, cycles: call.cycles, origin });
+      return;
+    }
+    const bounce = (r: Reject) => from.queue.push({ type: 'response', callbackId, payload: { kind: 'reject', reject: r }, refund: call.cycles });
+    const target = this.#canisters.get(principalKey(call.callee));
+    if (!target) bounce(reject(ErrorCode.CanisterNotFound, `Canister ${call.callee.toText()} not found`));
+    else if (target.status === 'stopped') bounce(reject(ErrorCode.CanisterStopped, `Canister ${call.callee.toText()} is stopped`));
+    else if (target.status === 'stopping') bounce(reject(ErrorCode.CanisterStopping, `Canister ${call.callee.toText()} is stopping`));
+    else if (target.frozen) bounce(outOfCycles(target));
+    else target.queue.push({ type: 'request', caller: from.idBytes, method: call.method, arg: call.arg, cycles: call.cycles, origin, deadlineNanos });
+  }
+
+  #deliverResponse(origin: CallOrigin, payload: ResponsePayload, refund: bigint): void {
+    switch (origin.kind) {
+      case 'ingress': {
+        const record = this.#ingress.get(origin.messageId);
+        if (!record) return;
+        record.answeredAtNanos = this.#timeNanos;
+        if (payload.kind === 'reply') {
+          record.status = 'replied';
+          record.reply = payload.data;
+        } else {
+          record.status = 'rejected';
+          record.reject = payload.reject;
+        }
+        return;
+      }
+      case 'canister': {
+        const caller = this.#canisters.get(principalKey(origin.canister));
+        caller?.queue.push({ type: 'response', callbackId: origin.callbackId, payload, refund } satisfies Message);
+        return;
+      }
+      case 'system':
+        return;
+    }
+  }
+}
+
+const EMPTY_CANDID = new Uint8Array(IDL.encode([], []));
+const MAX_LOG_LINES = 1000;
+
+/** An ingress message larger than the IC accepts (HTTP 413 on the network interface). */
+export class IngressTooLargeError extends Error {
+  override name = 'IngressTooLargeError';
+  readonly sizeBytes: number;
+  readonly limitBytes: number;
+  constructor(sizeBytes: number, limitBytes: number) {
+    super(`The request's argument of ${sizeBytes} bytes exceeds the IC's ingress message limit of ${limitBytes} bytes (2 MiB); split it into smaller calls.`);
+    this.sizeBytes = sizeBytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+function ingressFee(method: string, arg: Uint8Array): bigint {
+  return INGRESS_MESSAGE_RECEPTION_FEE + INGRESS_BYTE_RECEPTION_FEE * BigInt(method.length + arg.length);
+}
+
+function emptySettings(): CanisterSettingsValue {
+  return {
+    controllers: [],
+    compute_allocation: [],
+    memory_allocation: [],
+    freezing_threshold: [],
+    reserved_cycles_limit: [],
+    minimum_incoming_canister_call_cycles: [],
+    log_visibility: [],
+    log_memory_limit: [],
+    snapshot_visibility: [],
+    status_visibility: [],
+    wasm_memory_limit: [],
+    wasm_memory_threshold: [],
+    environment_variables: [],
+  };
+}
+
+/** Fails fast on a Node.js that cannot run wasm64 (memory64 + table64). */
+export function assertSupportedRuntime(): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < MIN_NODE_MAJOR) {
+    throw new UnsupportedRuntimeError(
+      `The embedded replica needs Node.js ${MIN_NODE_MAJOR} or newer to run Motoko's wasm64 canisters; this is Node.js ${process.versions.node}. ` +
+        'Run it through the npm scripts or `npx bigmap`, which use the Node 24 from node_modules (the node@24 devDependency), or install Node 24.',
+    );
+  }
+}

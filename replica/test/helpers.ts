@@ -1,0 +1,15 @@
+/** Shared by the replica tests: compiling the test canisters and Candid shorthands. */
+import { IDL } from '@dfinity/candid';
+import { join } from 'node:path';
+import { REPO_ROOT, compileMotoko } from '../../canisters/build.ts';
+
+const TEST_CANISTERS = join(REPO_ROOT, 'replica', 'test', 'canisters');
+
+/** Compiles `replica/test/canisters/<name>.mo` (cached by source hash). */
+export function testCanister(name: 'Counter' | 'Pinger' | 'Ponger' | 'Parent' | 'Child'): Uint8Array {
+  return compileMotoko(`${name}.mo`, { sourceRoot: TEST_CANISTERS }).wasm;
+}
+
+export const encode = (types: IDL.Type[], values: unknown[]): Uint8Array => new Uint8Array(IDL.encode(types, values));
+export const decode = (types: IDL.Type[], bytes: Uint8Array): unknown[] => IDL.decode(types, bytes);
+export const NO_ARGS = encode([], []);
