@@ -3,14 +3,21 @@
  *
  * Source: dfinity/developer-docs `docs/references/cycle-costs.md` and dfinity/ic
  * `rs/config/src/subnet_config.rs` (see ../shared/reference/anchors.md, section C).
- * The charge per message is coarse until instruction metering exists: a flat base fee
- * per execution, not a price per instruction.
+ * Replicated executions pay a base fee plus a price per instruction counted by the
+ * instrumented module.
  */
 
 /** Fee for creating a canister, taken from the cycles sent with `create_canister`. */
 export const CANISTER_CREATION_FEE = 500_000_000_000n;
 /** Base fee for executing one update message, callback or timer. */
 export const UPDATE_MESSAGE_EXECUTION_FEE = 5_000_000n;
+/**
+ * Cycles per executed instruction: 1 for wasm32, twice that for wasm64 modules
+ * (anchors.md section C, from dfinity/developer-docs `cycle-costs.md`).
+ */
+export function cyclesPerInstruction(memory64: boolean): bigint {
+  return memory64 ? 2n : 1n;
+}
 /** Fee for sending an inter-canister call, plus {@link XNET_CALL_FEE_PER_BYTE} per byte. */
 export const XNET_CALL_FEE = 260_000n;
 export const XNET_CALL_FEE_PER_BYTE = 1_000n;

@@ -341,7 +341,7 @@ describe('limits', () => {
     const used = (await r.canisterStatus(id)).memory_metrics.wasm_memory_size;
     // Motoko grows its heap in large steps, so leave room for them below the limit.
     await r.updateCanisterSettings(id, { wasm_memory_limit: [used + 64n * 1024n * 1024n] });
-    const error = await rejection(r.updateCall(id, 'allocate', encode([IDL.Nat], [128n])));
+    const error = await rejection(r.updateCall(id, 'allocate', encode([IDL.Nat], [8n])));
     expect(error.errorCode).toBe(ErrorCode.CanisterWasmMemoryLimitExceeded);
     expect((await r.canisterStatus(id)).memory_metrics.wasm_memory_size).toBe(used);
     expect(nat(await r.updateCall(id, 'allocate', encode([IDL.Nat], [1n])))).toBe(1n);

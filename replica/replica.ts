@@ -41,7 +41,7 @@ import { ReplicaKeys } from './http/keys.ts';
 import { MANAGEMENT_CANISTER, canisterIdFromU64, canisterIdToU64, principalKey } from './ids.ts';
 import { CanisterIdResult, CanisterStatusResult, InstallCodeArgs, ChunkHash, InstallChunkedCodeArgs, ProvisionalCreateCanisterArgs, ProvisionalTopUpArgs, UpdateSettingsArgs, CanisterIdArgs, UploadChunkArgs, type CanisterSettingsValue, type CanisterStatusValue } from './management/interface.ts';
 import { callManagement, type ManagementEnv } from './management/management.ts';
-import { prepareModule } from './wasm/prepare.ts';
+import { LiveDriver } from './live.ts';
 
 /** The first canister id this replica mints: the first id of a dfx local replica (`bkyz2-fmaaa-aaaaa-qaaaq-cai`). */
 export const FIRST_CANISTER_ID = 0x8000_0000_0010_0001n;
@@ -81,6 +81,13 @@ export interface ExecutionRecord {
   instructions: number;
   trapped?: { errorCode: string; message: string };
   timeNanos: bigint;
+}
+
+/** See {@link Replica.canisterInfo}. */
+export interface CanisterInfo {
+  controllers: Principal[];
+  moduleHash?: Uint8Array;
+  metadata: Map<string, { content: Uint8Array; public: boolean }>;
 }
 
 export interface CallOptions {
@@ -146,6 +153,7 @@ export class Replica {
   readonly #options: ReplicaOptions;
   readonly #logs = new Map<string, string[]>();
   #closed = false;
+  #live: LiveDriver | undefined;
 
   private constructor(options: ReplicaOptions) {
     this.#options = options;
@@ -511,12 +519,53 @@ export class Replica {
 
   /** Stops the replica; later calls fail. */
   async close(): Promise<void> {
+    this.stopLive();
     this.#closed = true;
   }
 
   /** @internal The canister's state, for the HTTP interface and persistence. */
   canisterState(canisterId: Principal): Canister | undefined {
     return this.#canisters.get(principalKey(canisterId));
+  }
+
+  /**
+   * What `read_state` certifies about a canister: module hash, controllers and metadata
+   * (the module's `icp:public <name>` and `icp:private <name>` custom sections).
+   * @returns undefined for a canister that does not exist
+   */
+  canisterInfo(canisterId: Principal): CanisterInfo | undefined {
+    const c = this.canisterState(canisterId);
+    if (!c) return undefined;
+    const metadata = new Map<string, { content: Uint8Array; public: boolean }>();
+    for (const [name, content] of c.code?.compiled.prepared.customSections ?? []) {
+      const match = /^icp:(public|private) (.+)$/.exec(name);
+      if (match) metadata.set(match[2], { content, public: match[1] === 'public' });
+    }
+    return {
+      controllers: [...c.settings.controllers],
+      ...(c.code ? { moduleHash: c.code.moduleHash } : {}),
+      metadata,
+    };
+  }
+
+  /**
+   * Runs the replica by itself, as PocketIC's `makeLive`: canister time follows the wall
+   * clock and rounds run whenever there is work or a timer is due, so nobody needs to call
+   * {@link tick}. Used by `bigmap start` and the HTTP interface.
+   * @see {@link stopLive}
+   */
+  makeLive(): void {
+    this.#live ??= new LiveDriver(this);
+    this.#live.start();
+  }
+
+  /** Returns to stepped mode: time and rounds move only through the API again. */
+  stopLive(): void {
+    this.#live?.stop();
+  }
+
+  get isLive(): boolean {
+    return this.#live?.running ?? false;
   }
 
   // ---------------------------------------------------------------- internals
@@ -578,7 +627,7 @@ export class Replica {
     const key = createHash('sha256').update(wasm).digest('hex');
     let compiled = this.#modules.get(key);
     if (!compiled) {
-      compiled = compileModule(prepareModule(wasm));
+      compiled = compileModule(wasm);
       this.#modules.set(key, compiled);
     }
     return compiled;

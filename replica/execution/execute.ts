@@ -16,12 +16,13 @@
  * scheduler to deliver.
  */
 import type { Principal } from '@dfinity/principal';
-import { UPDATE_MESSAGE_EXECUTION_FEE } from '../cycles.ts';
+import { UPDATE_MESSAGE_EXECUTION_FEE, cyclesPerInstruction } from '../cycles.ts';
 import { ErrorCode, Trap, reject, type Reject } from '../errors.ts';
+import type { ApiKind } from '../host/api-kinds.ts';
 import type { HostReplica } from '../host/ic0.ts';
 import type { Canister } from './canister.ts';
 import { newExecution, type CallContext, type CallOrigin, type Execution, type Message, type OutgoingCall, type ResponsePayload } from './types.ts';
-import type { SavedWasmState, WasmInstance } from './wasm-instance.ts';
+import { instructionLimitTrap, type WasmInstance } from './wasm-instance.ts';
 
 export const MAX_REPLY_BYTES = 2 * 1024 * 1024;
 export const MAX_QUERY_REPLY_BYTES = 3 * 1024 * 1024;
@@ -49,48 +50,85 @@ const emptyEffects = (): Effects => ({ calls: [], responses: [] });
 type Persistence =
   | 'commit' // replicated: keep everything
   | 'discard' // queries and inspect: always roll back
-  | 'keep-memory'; // a step of a composite query: keep heap changes until the query ends
+  | 'keep-memory'; // a step of a (composite) query: keep heap changes until the query ends
+
+/**
+ * Instruction limits per message (dfinity/developer-docs `resource-limits.md`): 40 B for
+ * updates, callbacks and timers, 5 B for queries, 300 B for install and upgrade, 200 M
+ * for inspect_message.
+ */
+export function instructionLimit(kind: ApiKind): bigint {
+  switch (kind) {
+    case 'query':
+    case 'composite_query':
+    case 'cq_reply':
+    case 'cq_reject':
+      return 5_000_000_000n;
+    case 'inspect':
+      return 200_000_000n;
+    case 'start':
+    case 'init':
+    case 'pre_upgrade':
+      return 300_000_000_000n;
+    default:
+      return 40_000_000_000n;
+  }
+}
 
 /** Runs `entry` as one atomic execution; returns the trap that aborted it, if any. */
 function run(c: Canister, exec: Execution, entry: (instance: WasmInstance) => void, persistence: Persistence, env: ExecutionEnv): Trap | undefined {
   const code = c.code!;
-  const saved = code.instance.save();
+  const instance = code.instance;
+  const limit = instructionLimit(exec.kind);
   const savedCycles = c.cycles;
   const ctx = exec.callContext;
   const savedAvailable = ctx?.availableCycles ?? 0n;
-  c.stable.begin();
-  code.sandbox.memory = code.instance.memory;
+  if (persistence === 'keep-memory') {
+    instance.resetCounter(limit);
+  } else {
+    instance.begin(limit);
+    c.stable.begin();
+  }
   code.sandbox.exec = exec;
   let trap: Trap | undefined;
   try {
-    entry(code.instance);
+    entry(instance);
   } catch (e) {
-    trap = toTrap(e);
+    trap = instance.instructions > limit ? instructionLimitTrap(limit) : toTrap(e);
   } finally {
     code.sandbox.exec = undefined;
   }
+  exec.instructions = Number(instance.instructions);
   if (!trap && exec.pendingCall) {
     // A call built but never performed is discarded and its cycles return.
     c.cycles += exec.pendingCall.cycles;
     exec.pendingCall = undefined;
   }
   if (!trap && persistence === 'commit') trap = checkMemoryLimit(c);
-  if (trap || persistence === 'discard') {
-    code.instance.restore(saved);
+  if (persistence === 'keep-memory') {
+    // The query rolls the canister back when it ends.
+  } else if (trap || persistence === 'discard') {
+    instance.rollback();
     c.stable.rollback();
     c.cycles = savedCycles;
     if (ctx) ctx.availableCycles = savedAvailable;
   } else {
+    instance.commit();
     c.stable.commit();
-    if (persistence === 'commit') {
-      if (exec.timer !== undefined) c.globalTimer = exec.timer;
-      if (exec.certifiedData) c.certifiedData = exec.certifiedData;
-      c.version++;
-    }
+    if (exec.timer !== undefined) c.globalTimer = exec.timer;
+    if (exec.certifiedData) c.certifiedData = exec.certifiedData;
+    c.version++;
   }
+  if (persistence === 'commit') chargeInstructions(c, exec.instructions);
   c.stats.instructionsTotal += BigInt(exec.instructions);
   env.onExecuted(c, exec, trap);
   return trap;
+}
+
+/** Replicated executions pay for their instructions, trapped or not. */
+function chargeInstructions(c: Canister, instructions: number): void {
+  const fee = BigInt(instructions) * cyclesPerInstruction(c.code?.compiled.prepared.memory.memory64 ?? true);
+  c.cycles = c.cycles > fee ? c.cycles - fee : 0n;
 }
 
 function checkMemoryLimit(c: Canister): Trap | undefined {
@@ -267,21 +305,22 @@ export function executeInspect(c: Canister, method: string, arg: Uint8Array, cal
 /**
  * Executes a query in non-replicated mode (an ingress query). State changes are always
  * discarded; a composite query's calls run synchronously, and every canister it touches
- * is put back as it was when the query ends.
+ * is put back as it was when the query ends. A trap anywhere in a composite query's call
+ * graph answers the whole query with that trap.
  */
 export function executeQuery(c: Canister, method: string, arg: Uint8Array, caller: Uint8Array, env: ExecutionEnv): ResponsePayload {
-  const touched = new Map<Canister, SavedWasmState>();
+  const touched = new Set<Canister>();
   try {
     return queryCall(c, method, arg, caller, env, touched, 0);
   } finally {
-    for (const [canister, saved] of touched) {
-      canister.code?.instance.restore(saved);
+    for (const canister of touched) {
+      canister.code?.instance.rollback();
       canister.stable.rollback();
     }
   }
 }
 
-function queryCall(c: Canister, method: string, arg: Uint8Array, caller: Uint8Array, env: ExecutionEnv, touched: Map<Canister, SavedWasmState>, depth: number): ResponsePayload {
+function queryCall(c: Canister, method: string, arg: Uint8Array, caller: Uint8Array, env: ExecutionEnv, touched: Set<Canister>, depth: number): ResponsePayload {
   const fail = (r: Reject): ResponsePayload => ({ kind: 'reject', reject: r });
   const code = c.code;
   if (!code) return fail(emptyCanister(c));
@@ -293,12 +332,13 @@ function queryCall(c: Canister, method: string, arg: Uint8Array, caller: Uint8Ar
   c.stats.queryCalls++;
   c.stats.queryRequestBytes += BigInt(arg.length);
   if (!touched.has(c)) {
-    touched.set(c, code.instance.save());
+    touched.add(c);
+    code.instance.begin(instructionLimit('query'));
     c.stable.begin();
   }
   const ctx: CallContext = { id: 0, origin: { kind: 'system' }, caller, method, responded: false, availableCycles: 0n, outstandingCallbacks: 0, instructions: 0, deadlineNanos: 0n };
   const exec = newExecution(composite ? 'composite_query' : 'query', env.timeNanos, caller, { arg, callContext: ctx, replicated: false, maxReplyBytes: MAX_QUERY_REPLY_BYTES });
-  const trap = runQueryStep(c, exec, (i) => i.call(exportName), env);
+  const trap = run(c, exec, (i) => i.call(exportName), 'keep-memory', env);
   c.stats.queryInstructions += BigInt(exec.instructions);
   if (trap) return fail(trapReject(c, trap));
 
@@ -318,22 +358,13 @@ function queryCall(c: Canister, method: string, arg: Uint8Array, caller: Uint8Ar
       ...(result.kind === 'reply' ? { arg: result.data } : { rejectCode: result.reject.code, rejectMessage: result.reject.message }),
     });
     const closure = isReply ? call.callback.onReply : call.callback.onReject;
-    const cbTrap = runQueryStep(c, cbExec, (i) => i.callClosure(closure.fun, closure.env), env);
-    if (cbTrap) {
-      const cleanup = call.callback.onCleanup;
-      if (cleanup) runQueryStep(c, newExecution('cleanup', env.timeNanos, caller, { callContext: ctx, replicated: false }), (i) => i.callClosure(cleanup.fun, cleanup.env), env);
-      if (pending.length === 0) return fail(trapReject(c, cbTrap));
-      continue;
-    }
+    const cbTrap = run(c, cbExec, (i) => i.callClosure(closure.fun, closure.env), 'keep-memory', env);
+    c.stats.queryInstructions += BigInt(cbExec.instructions);
+    if (cbTrap) return fail(trapReject(c, cbTrap));
     response = cbExec.response;
     pending.push(...cbExec.outgoing);
   }
   if (!response) return fail(didNotReply(c));
   if (response.kind === 'reply') c.stats.queryResponseBytes += BigInt(response.data.length);
   return response;
-}
-
-/** One step of a query: heap changes stay until the whole query ends. */
-function runQueryStep(c: Canister, exec: Execution, entry: (i: WasmInstance) => void, env: ExecutionEnv): Trap | undefined {
-  return run(c, exec, entry, 'keep-memory', env);
 }

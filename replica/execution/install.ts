@@ -8,7 +8,8 @@
  * | upgrade   | kept with `wasm_memory_persistence = keep`, else new | kept | new | cleared |
  *
  * The whole operation is atomic: if `start`, `canister_init`, `canister_pre_upgrade` or
- * `canister_post_upgrade` traps, the canister is exactly as before.
+ * `canister_post_upgrade` traps, the canister is exactly as before. Together they may use
+ * 300 B instructions.
  *
  * Enhanced orthogonal persistence checks (dfinity/ic `execution/upgrade.rs`): upgrading a
  * module that declares the `enhanced-orthogonal-persistence` custom section needs the
@@ -20,9 +21,9 @@ import { ErrorCode, Trap, reject, type Reject } from '../errors.ts';
 import { createIc0, Sandbox } from '../host/ic0.ts';
 import { StableMemory } from '../state/stable-memory.ts';
 import type { Canister, InstalledCode } from './canister.ts';
-import { toTrap, trapReject, type Effects, type ExecutionEnv } from './execute.ts';
+import { instructionLimit, toTrap, trapReject, type Effects, type ExecutionEnv } from './execute.ts';
 import { newExecution, type Execution } from './types.ts';
-import { WasmInstance, type CompiledModule } from './wasm-instance.ts';
+import { WasmInstance, instructionLimitTrap, type CompiledModule } from './wasm-instance.ts';
 
 export const EOP_SECTION = 'icp:private enhanced-orthogonal-persistence';
 
@@ -76,34 +77,41 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
   const old = c.code;
   const oldStable = c.stable;
   const keepMemory = req.mode === 'upgrade' && req.wasmMemoryPersistence === 'keep';
-  const savedOld = req.mode === 'upgrade' && old ? old.instance.save() : undefined;
-  if (req.mode === 'upgrade') oldStable.begin();
-  else c.stable = new StableMemory();
+  const budget = instructionLimit('init');
+  if (req.mode === 'upgrade' && old) {
+    old.instance.begin(budget);
+    oldStable.begin();
+  } else {
+    c.stable = new StableMemory();
+  }
 
   const fail = (trap: Trap) => {
-    if (old && savedOld) {
-      old.instance.restore(savedOld);
-      old.sandbox.memory = old.instance.memory;
+    if (req.mode === 'upgrade' && old) {
+      old.instance.rollback();
+      oldStable.rollback();
     }
-    if (req.mode === 'upgrade') oldStable.rollback();
     c.stable = oldStable;
     return { error: trapReject(c, trap), effects };
   };
 
   const timeNanos = env.timeNanos;
   let timer: bigint | undefined;
+  let used = 0n;
+  /** Runs one hook of the install; the hooks share the install's instruction budget. */
   const step = (code: InstalledCode, exec: Execution, entry: () => void): Trap | undefined => {
-    code.sandbox.memory = code.instance.memory;
+    code.instance.resetCounter(budget - used);
     code.sandbox.exec = exec;
+    let trap: Trap | undefined;
     try {
       entry();
     } catch (e) {
-      return toTrap(e);
+      trap = code.instance.instructions > code.instance.instructionLimit ? instructionLimitTrap(budget) : toTrap(e);
     } finally {
       code.sandbox.exec = undefined;
     }
-    if (exec.timer !== undefined) timer = exec.timer;
-    return undefined;
+    used += code.instance.instructions;
+    if (!trap && exec.timer !== undefined) timer = exec.timer;
+    return trap;
   };
 
   if (req.mode === 'upgrade' && old && !req.skipPreUpgrade && old.instance.has('canister_pre_upgrade')) {
@@ -115,7 +123,8 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
   let code: InstalledCode;
   try {
     const imports = { ic0: createIc0(c, env, sandbox, compiled.prepared.memory.memory64) };
-    const instance = new WasmInstance(compiled, imports, keepMemory ? old!.instance.memory : undefined);
+    const instance = new WasmInstance(compiled, imports, keepMemory ? old!.instance.journal : undefined);
+    sandbox.instance = instance;
     code = {
       compiled,
       moduleHash: new Uint8Array(createHash('sha256').update(req.wasm).digest()),
@@ -125,9 +134,7 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
       enhancedOrthogonalPersistence: newIsEop,
     };
   } catch (e) {
-    if (req.mode === 'upgrade') oldStable.rollback();
-    c.stable = oldStable;
-    return { error: reject(ErrorCode.CanisterInvalidWasm, `Canister ${id}: the Wasm module cannot be instantiated: ${(e as Error).message}`), effects };
+    return fail(new Trap(ErrorCode.CanisterInvalidWasm, `the Wasm module cannot be instantiated: ${(e as Error).message}`));
   }
 
   let trap = step(code, newExecution('start', timeNanos, req.sender), () => code.instance.runStart());
@@ -141,6 +148,9 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
   }
   if (trap) return fail(trap);
 
+  // Keep what the hooks wrote (a new memory's journal is cleared too: nothing to undo any more).
+  code.instance.commit();
+  if (old && !keepMemory) old.instance.commit();
   if (req.mode === 'upgrade') c.stable.commit();
   if (req.mode === 'reinstall' && old) abandonCallContexts(c, effects);
   c.code = code;

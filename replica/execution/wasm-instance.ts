@@ -1,13 +1,15 @@
 /**
- * One live instance of a prepared canister module, with its memory, and the state
- * capture that makes message execution atomic.
+ * One live instance of an instrumented canister module: its exports, its instruction
+ * counter, and the journal of the memory it runs on.
  *
- * Rollback copies the whole wasm memory in {@link save} (cost proportional to the
- * canister's size); dirty-page tracking replaces this in the instruction-metering work.
+ * An execution is {@link WasmInstance.begin} → run exports → {@link WasmInstance.commit}
+ * or {@link WasmInstance.rollback}. Both ends cost what the execution wrote (dirty pages,
+ * see memory-journal.ts), not the size of the canister.
  */
-import { GLOBAL_EXPORT_PREFIX, MEMORY_IMPORT, START_EXPORT, TABLE_EXPORT, type PreparedModule } from '../wasm/prepare.ts';
-
-export const WASM_PAGE_BYTES = 65536;
+import { ErrorCode, Trap } from '../errors.ts';
+import { INSTRUCTIONS_EXPORT, INSTRUCTION_LIMIT_EXPORT, instrumentModule } from '../wasm/instrument.ts';
+import { START_EXPORT, TABLE_EXPORT, prepareModule, type PreparedModule } from '../wasm/prepare.ts';
+import { MemoryJournal } from './memory-journal.ts';
 
 /** A compiled module, shared by every instance of the same wasm. */
 export interface CompiledModule {
@@ -17,44 +19,58 @@ export interface CompiledModule {
   exports: ReadonlySet<string>;
 }
 
-export function compileModule(prepared: PreparedModule): CompiledModule {
-  const module = new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>);
+/** Prepares, instruments and compiles a canister module. @throws on an invalid module */
+export function compileModule(wasm: Uint8Array): CompiledModule {
+  const prepared = prepareModule(wasm);
+  const { bytes } = instrumentModule(prepared.bytes);
+  const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   return { prepared, module, exports: new Set(WebAssembly.Module.exports(module).map((e) => e.name)) };
-}
-
-export interface SavedWasmState {
-  pages: bigint;
-  bytes: Uint8Array;
-  globals: Array<number | bigint>;
 }
 
 type ImportObject = Record<string, Record<string, WebAssembly.ImportValue>>;
 
+/** Thrown when a message's instruction count passes its limit. */
+export function instructionLimitTrap(limit: bigint): Trap {
+  return new Trap(ErrorCode.CanisterInstructionLimitExceeded, `exceeded the limit of ${limit} instructions for single message execution.`);
+}
+
 export class WasmInstance {
   readonly compiled: CompiledModule;
-  memory: WebAssembly.Memory;
+  readonly journal: MemoryJournal;
   #imports: ImportObject;
   #instance!: WebAssembly.Instance;
   #globals: WebAssembly.Global[] = [];
+  #savedGlobals: Array<number | bigint> = [];
   #table: WebAssembly.Table | undefined;
+  #counter!: WebAssembly.Global;
+  #limit!: WebAssembly.Global;
 
   /**
-   * Instantiates `compiled` against `memory` (a new memory of the module's initial size
-   * when absent). Does not run the start function: see {@link runStart}.
+   * Instantiates `compiled` on `journal`'s memory (a new memory of the module's initial
+   * size when absent). Does not run the start function: see {@link runStart}.
    */
-  constructor(compiled: CompiledModule, imports: ImportObject, memory?: WebAssembly.Memory) {
+  constructor(compiled: CompiledModule, imports: ImportObject, journal?: MemoryJournal) {
     this.compiled = compiled;
     this.#imports = imports;
-    this.memory = memory ?? newMemory(compiled.prepared.memory.memory64, compiled.prepared.memory.minPages);
+    this.journal = journal ?? new MemoryJournal(compiled.prepared.memory.memory64, compiled.prepared.memory.minPages);
     this.#instantiate();
   }
 
   #instantiate(): void {
-    const imports = { ...this.#imports, [MEMORY_IMPORT.module]: { ...this.#imports[MEMORY_IMPORT.module], [MEMORY_IMPORT.name]: this.memory } };
-    this.#instance = new WebAssembly.Instance(this.compiled.module, imports);
+    this.#instance = new WebAssembly.Instance(this.compiled.module, { ...this.#imports, env: { ...this.#imports.env, ...this.journal.imports() } });
     const ex = this.#instance.exports;
     this.#globals = this.compiled.prepared.mutableGlobalExports.map((name) => ex[name] as WebAssembly.Global);
     this.#table = ex[TABLE_EXPORT] as WebAssembly.Table | undefined;
+    this.#counter = ex[INSTRUCTIONS_EXPORT] as WebAssembly.Global;
+    this.#limit = ex[INSTRUCTION_LIMIT_EXPORT] as WebAssembly.Global;
+  }
+
+  get memory(): WebAssembly.Memory {
+    return this.journal.main;
+  }
+
+  get memoryBytes(): number {
+    return this.journal.main.buffer.byteLength;
   }
 
   has(exportName: string): boolean {
@@ -81,34 +97,44 @@ export class WasmInstance {
     f(this.compiled.prepared.memory.memory64 ? env : Number(env));
   }
 
-  get memoryBytes(): number {
-    return this.memory.buffer.byteLength;
+  /** Instructions counted since the last {@link begin} or {@link resetCounter}. */
+  get instructions(): bigint {
+    return this.#counter.value as bigint;
   }
 
-  /** Captures memory and globals. */
-  save(): SavedWasmState {
-    return {
-      pages: BigInt(this.memory.buffer.byteLength / WASM_PAGE_BYTES),
-      bytes: new Uint8Array(this.memory.buffer).slice(),
-      globals: this.#globals.map((g) => g.value as number | bigint),
-    };
+  get instructionLimit(): bigint {
+    return BigInt.asUintN(64, this.#limit.value as bigint);
   }
 
-  /**
-   * Puts memory and globals back as {@link save} captured them. A memory that grew
-   * since cannot shrink, so it is replaced and the module re-instantiated against the
-   * replacement (passive data segments keep the contents intact).
-   */
-  restore(state: SavedWasmState): void {
-    const currentPages = BigInt(this.memory.buffer.byteLength / WASM_PAGE_BYTES);
-    if (currentPages !== state.pages) {
-      this.memory = newMemory(this.compiled.prepared.memory.memory64, state.pages);
-      this.#instantiate();
-    }
-    new Uint8Array(this.memory.buffer).set(state.bytes);
-    this.#globals.forEach((g, i) => {
-      g.value = state.globals[i];
-    });
+  /** Adds System API costs; traps with IC0522 once the limit is passed. */
+  charge(instructions: number): void {
+    const total = (this.#counter.value as bigint) + BigInt(instructions);
+    this.#counter.value = total;
+    if (total > this.instructionLimit) throw instructionLimitTrap(this.instructionLimit);
+  }
+
+  /** Zeroes the instruction counter and sets the limit for what runs next. */
+  resetCounter(limit: bigint): void {
+    this.#counter.value = 0n;
+    this.#limit.value = BigInt.asIntN(64, limit);
+  }
+
+  /** Starts an atomic execution with an instruction limit. */
+  begin(limit: bigint): void {
+    this.journal.begin();
+    this.#savedGlobals = this.#globals.map((g) => g.value as number | bigint);
+    this.resetCounter(limit);
+  }
+
+  /** Keeps the execution's effects on memory and globals. @returns the pages it wrote */
+  commit(): number[] {
+    return this.journal.commit();
+  }
+
+  /** Puts memory and globals back as they were at {@link begin}. */
+  rollback(): void {
+    if (this.journal.rollback()) this.#instantiate();
+    this.setGlobalValues(this.#savedGlobals);
   }
 
   /** Current values of the mutable globals (for checkpoints). */
@@ -116,16 +142,16 @@ export class WasmInstance {
     return this.#globals.map((g) => g.value as number | bigint);
   }
 
-  /** Sets the mutable globals (restoring from a checkpoint). */
+  /** Sets the mutable globals (rollback, restoring a checkpoint). */
   setGlobalValues(values: ReadonlyArray<number | bigint>): void {
     this.#globals.forEach((g, i) => {
       g.value = values[i];
     });
   }
+
+  /** Re-creates the instance after the journal's memory was replaced (restoring a checkpoint). */
+  reinstantiate(): void {
+    this.#instantiate();
+  }
 }
 
-export function newMemory(memory64: boolean, pages: bigint): WebAssembly.Memory {
-  // The memory64 JS API takes BigInt sizes; lib.dom's types predate it.
-  const descriptor = memory64 ? { initial: pages, address: 'i64' } : { initial: Number(pages) };
-  return new WebAssembly.Memory(descriptor as unknown as WebAssembly.MemoryDescriptor);
-}

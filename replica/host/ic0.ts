@@ -16,6 +16,7 @@ import { ErrorCode, Trap } from '../errors.ts';
 import { ALLOWED, type ApiKind } from './api-kinds.ts';
 import type { Execution } from '../execution/types.ts';
 import type { StableMemory } from '../state/stable-memory.ts';
+import type { WasmInstance } from '../execution/wasm-instance.ts';
 
 /** What the System API needs from the canister it runs in. */
 export interface HostCanister {
@@ -44,19 +45,44 @@ export interface HostReplica {
   readonly canisterCreationFee: bigint;
 }
 
-/** The mutable link between the imports and the execution that runs now. */
+/** The mutable link between the imports, the instance they belong to and the execution that runs now. */
 export class Sandbox {
   exec: Execution | undefined;
-  memory: WebAssembly.Memory | undefined;
+  instance: WasmInstance | undefined;
   #view: Uint8Array | undefined;
 
-  /** A view of wasm memory; refreshed when memory.grow replaced the buffer. */
+  /** A view of wasm memory; refreshed when memory.grow (or a rollback) replaced the buffer. */
   heap(): Uint8Array {
-    const buffer = this.memory!.buffer;
+    const buffer = this.instance!.memory.buffer;
     if (!this.#view || this.#view.buffer !== buffer) this.#view = new Uint8Array(buffer);
     return this.#view;
   }
+
+  /** Counts System API work as instructions; traps past the message's limit. */
+  charge(instructions: number): void {
+    this.instance!.charge(instructions);
+  }
 }
+
+/**
+ * Fixed instructions charged per System API call (dfinity/ic
+ * `rs/embedders/src/wasmtime_embedder/system_api_complexity.rs`, `overhead`): 500 unless
+ * listed here. Calls that copy data also pay one instruction per byte.
+ */
+const API_OVERHEAD: Record<string, number> = {
+  call_new: 1_500,
+  call_perform: 5_000,
+  debug_print: 100,
+  is_controller: 1_000,
+  performance_counter: 200,
+  stable_read: 20,
+  stable_write: 20,
+  stable_size: 20,
+  stable64_read: 20,
+  stable64_write: 20,
+  stable64_size: 20,
+};
+const DEFAULT_API_OVERHEAD = 500;
 
 type Num = number | bigint;
 const MAX_CYCLES = (1n << 128n) - 1n;
@@ -71,7 +97,7 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
   const exec = (name: string): Execution => {
     const e = sandbox.exec;
     if (!e) throw new Trap(ErrorCode.CanisterContractViolation, `"ic0.${name}" called outside of an execution`);
-    e.instructions += 1;
+    sandbox.charge(API_OVERHEAD[name] ?? DEFAULT_API_OVERHEAD);
     if (!ALLOWED[name].has(e.kind)) {
       throw new Trap(ErrorCode.CanisterContractViolation, `"ic0.${name}" cannot be executed in ${describe(e.kind)} mode`);
     }
@@ -90,12 +116,14 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
     }
   };
   const readHeap = (name: string, src: Num, size: Num): Uint8Array => {
+    sandbox.charge(u(size));
     const heap = sandbox.heap();
     bounds(name, u(src), u(size), heap.length);
     return heap.slice(u(src), u(src) + u(size));
   };
   /** The `*_copy(dst, offset, size)` idiom: copy `data[offset..offset+size]` to heap at dst. */
   const copyOut = (name: string, data: Uint8Array, dst: Num, offset: Num, size: Num) => {
+    sandbox.charge(u(size));
     const heap = sandbox.heap();
     bounds(name, u(offset), u(size), data.length);
     bounds(name, u(dst), u(size), heap.length);
@@ -315,12 +343,14 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
     stable64_grow: (pages) => BigInt(read('stable64_grow') && host.stable.grow(u(pages))),
     stable64_read: (dst, off, size) => {
       exec('stable64_read');
+      sandbox.charge(u(size));
       const heap = sandbox.heap();
       bounds('stable64_read', u(dst), u(size), heap.length);
       host.stable.read(u(off), heap, u(dst), u(size));
     },
     stable64_write: (off, src, size) => {
       exec('stable64_write');
+      sandbox.charge(u(size));
       const heap = sandbox.heap();
       bounds('stable64_write', u(src), u(size), heap.length);
       host.stable.write(u(off), heap, u(src), u(size));
@@ -337,12 +367,14 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
     },
     stable_read: (dst, off, size) => {
       exec('stable_read');
+      sandbox.charge(u(size));
       const heap = sandbox.heap();
       bounds('stable_read', u(dst), u(size), heap.length);
       host.stable.read(u(off), heap, u(dst), u(size));
     },
     stable_write: (off, src, size) => {
       exec('stable_write');
+      sandbox.charge(u(size));
       const heap = sandbox.heap();
       bounds('stable_write', u(src), u(size), heap.length);
       host.stable.write(u(off), heap, u(src), u(size));
@@ -371,8 +403,9 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
     },
     performance_counter: (type) => {
       const e = exec('performance_counter');
-      if (u(type) === 0) return BigInt(e.instructions);
-      if (u(type) === 1) return BigInt(e.instructions + (e.callContext?.instructions ?? 0));
+      const instructions = sandbox.instance!.instructions;
+      if (u(type) === 0) return instructions;
+      if (u(type) === 1) return instructions + BigInt(e.callContext?.instructions ?? 0);
       throw new Trap(ErrorCode.CanisterContractViolation, `ic0.performance_counter: unknown counter type ${u(type)}`);
     },
     is_controller: (src, size) => {

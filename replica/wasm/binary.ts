@@ -95,6 +95,18 @@ export class WasmWriter {
     return this;
   }
 
+  /** Signed LEB128 (i32.const / i64.const immediates). */
+  s64(value: bigint): this {
+    let v = value;
+    for (;;) {
+      const b = Number(v & 0x7fn);
+      v >>= 7n;
+      const done = (v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0);
+      this.#chunks.push(done ? b : b | 0x80);
+      if (done) return this;
+    }
+  }
+
   bytes(data: Uint8Array): this {
     for (const b of data) this.#chunks.push(b);
     return this;
