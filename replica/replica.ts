@@ -42,6 +42,7 @@ import { MANAGEMENT_CANISTER, canisterIdFromU64, canisterIdToU64, principalKey }
 import { CanisterIdResult, CanisterStatusResult, InstallCodeArgs, ChunkHash, InstallChunkedCodeArgs, ProvisionalCreateCanisterArgs, ProvisionalTopUpArgs, UpdateSettingsArgs, CanisterIdArgs, UploadChunkArgs, type CanisterSettingsValue, type CanisterStatusValue } from './management/interface.ts';
 import { callManagement, type ManagementEnv } from './management/management.ts';
 import { LiveDriver } from './live.ts';
+import { createActor, type ReplicaActor } from './actor.ts';
 
 /** The first canister id this replica mints: the first id of a dfx local replica (`bkyz2-fmaaa-aaaaa-qaaaq-cai`). */
 export const FIRST_CANISTER_ID = 0x8000_0000_0010_0001n;
@@ -339,6 +340,16 @@ export class Replica {
       if (rounds > 0 && rounds % ROUNDS_PER_YIELD === 0) await new Promise((resolve) => setImmediate(resolve));
       this.round();
     }
+  }
+
+  /**
+   * A Candid actor for `canisterId`: its methods make query or update calls as `sender`.
+   * @example
+   * const counter = replica.createActor<CounterService>(idlFactory, id, { sender: owner });
+   * await counter.inc();
+   */
+  createActor<T>(idlFactory: IDL.InterfaceFactory, canisterId: Principal, options: { sender?: Principal } = {}): ReplicaActor<T> {
+    return createActor<T>(this, idlFactory, canisterId, options);
   }
 
   /** The status of an ingress message, as read_state reports it. */

@@ -72,6 +72,30 @@ export class MemoryJournal {
     return true;
   }
 
+  /**
+   * Journals a write the host is about to make into wasm memory (a `*_copy` System API
+   * call): the same steps as the module's injected `touch`, so host writes roll back too.
+   */
+  touch(start: number, length: number): void {
+    if (length === 0) return;
+    const view = new DataView(this.dirty.buffer);
+    const bitmap = new Uint8Array(this.dirty.buffer, 0, BITMAP_BYTES);
+    const first = Math.floor(start / WASM_PAGE_BYTES);
+    const last = Math.floor((start + length - 1) / WASM_PAGE_BYTES);
+    for (let p = first; p <= last; p++) {
+      if (bitmap[p]) continue;
+      bitmap[p] = 1;
+      const k = this.memory64 ? Number(view.getBigUint64(COUNT_OFFSET, true)) : view.getUint32(COUNT_OFFSET, true);
+      if (this.memory64) view.setBigUint64(LIST_OFFSET + 8 * k, BigInt(p), true);
+      else view.setUint32(LIST_OFFSET + 8 * k, p, true);
+      const undoPages = this.undo.buffer.byteLength / WASM_PAGE_BYTES;
+      if (undoPages <= k) (this.undo.grow as (delta: number | bigint) => number)(this.memory64 ? BigInt(k + 1) : k + 1);
+      new Uint8Array(this.undo.buffer).set(new Uint8Array(this.main.buffer, p * WASM_PAGE_BYTES, WASM_PAGE_BYTES), k * WASM_PAGE_BYTES);
+      if (this.memory64) view.setBigUint64(COUNT_OFFSET, BigInt(k + 1), true);
+      else view.setUint32(COUNT_OFFSET, k + 1, true);
+    }
+  }
+
   /** Reads the dirty list, clears it and the bitmap bytes it names. */
   #takeList(): number[] {
     const view = new DataView(this.dirty.buffer);

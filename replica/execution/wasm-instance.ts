@@ -91,6 +91,8 @@ export class WasmInstance {
   callClosure(fun: bigint, env: bigint): void {
     const table = this.#table;
     if (!table) throw new WebAssembly.RuntimeError('the module has no table for callbacks');
+    // Motoko's one-way calls register callback index u32::MAX: calling it traps, harmlessly.
+    if (fun >= BigInt(table.length)) throw new WebAssembly.RuntimeError(`table index ${fun} is out of bounds (callback of a one-way call)`);
     const index = this.compiled.prepared.table64 ? fun : Number(fun);
     const f = (table.get as (i: number | bigint) => ((env: number | bigint) => void) | null)(index);
     if (!f) throw new WebAssembly.RuntimeError(`callback table entry ${fun} is empty`);

@@ -58,6 +58,11 @@ export class Sandbox {
     return this.#view;
   }
 
+  /** Journals a host write of `length` bytes at `start` into wasm memory (see MemoryJournal.touch). */
+  journalWrite(start: number, length: number): void {
+    this.instance!.journal.touch(start, length);
+  }
+
   /** Counts System API work as instructions; traps past the message's limit. */
   charge(instructions: number): void {
     this.instance!.charge(instructions);
@@ -127,11 +132,13 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
     const heap = sandbox.heap();
     bounds(name, u(offset), u(size), data.length);
     bounds(name, u(dst), u(size), heap.length);
+    sandbox.journalWrite(u(dst), u(size));
     heap.set(data.subarray(u(offset), u(offset) + u(size)), u(dst));
   };
   const writeCycles = (name: string, dst: Num, amount: bigint) => {
     const heap = sandbox.heap();
     bounds(name, u(dst), 16, heap.length);
+    sandbox.journalWrite(u(dst), 16);
     const view = new DataView(heap.buffer, heap.byteOffset);
     view.setBigUint64(u(dst), amount & 0xffff_ffff_ffff_ffffn, true);
     view.setBigUint64(u(dst) + 8, amount >> 64n, true);
@@ -346,6 +353,7 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
       sandbox.charge(u(size));
       const heap = sandbox.heap();
       bounds('stable64_read', u(dst), u(size), heap.length);
+      sandbox.journalWrite(u(dst), u(size));
       host.stable.read(u(off), heap, u(dst), u(size));
     },
     stable64_write: (off, src, size) => {
@@ -370,6 +378,7 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
       sandbox.charge(u(size));
       const heap = sandbox.heap();
       bounds('stable_read', u(dst), u(size), heap.length);
+      sandbox.journalWrite(u(dst), u(size));
       host.stable.read(u(off), heap, u(dst), u(size));
     },
     stable_write: (off, src, size) => {
