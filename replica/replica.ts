@@ -299,6 +299,8 @@ export class Replica {
     const sender = (options.sender ?? Principal.anonymous()).toUint8Array();
     if (arg.length > MAX_INGRESS_PAYLOAD_BYTES) throw new IngressTooLargeError(arg.length, MAX_INGRESS_PAYLOAD_BYTES);
     const messageId = options.messageId ?? this.#newMessageId();
+    // The IC deduplicates ingress by request id: a resubmitted message is not run twice.
+    if (this.#ingress.has(messageId)) return { messageId };
     const origin: CallOrigin = { kind: 'ingress', messageId };
     if (canisterId.toUint8Array().length === 0) {
       this.#ingress.set(messageId, { status: 'received' });

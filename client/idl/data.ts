@@ -7,23 +7,30 @@ import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
 const Version = IDL.Nat64;
-const Entry = IDL.Record({ value: IDL.Vec(IDL.Nat8), version: Version });
+const Entry = IDL.Record({ value: IDL.Vec(IDL.Nat8), version: Version, writeId: IDL.Opt(IDL.Vec(IDL.Nat8)) });
+const Found = IDL.Record({ value: IDL.Vec(IDL.Nat8), version: Version });
 const Moved = IDL.Record({ tableVersion: IDL.Nat64 });
 const Migrating = IDL.Record({ to: IDL.Principal, tableVersion: IDL.Nat64 });
 const Condition = IDL.Variant({ ifAbsent: IDL.Null, ifVersion: Version });
 
-export const PutItem = IDL.Record({ key: IDL.Vec(IDL.Nat8), value: IDL.Vec(IDL.Nat8), condition: IDL.Opt(Condition) });
+export const PutItem = IDL.Record({
+  key: IDL.Vec(IDL.Nat8),
+  value: IDL.Vec(IDL.Nat8),
+  condition: IDL.Opt(Condition),
+  writeId: IDL.Opt(IDL.Vec(IDL.Nat8)),
+  returnPrevious: IDL.Opt(IDL.Nat),
+});
 export const PutResult = IDL.Variant({
-  ok: IDL.Record({ version: Version }),
+  ok: IDL.Record({ version: Version, previous: IDL.Opt(IDL.Vec(IDL.Nat8)) }),
   conflict: IDL.Record({ current: IDL.Opt(Version) }),
   moved: Moved,
   migrating: Migrating,
   unavailable: IDL.Text,
   invalid: IDL.Text,
 });
-export const DeleteItem = IDL.Record({ key: IDL.Vec(IDL.Nat8), condition: IDL.Opt(IDL.Variant({ ifVersion: Version })) });
+export const DeleteItem = IDL.Record({ key: IDL.Vec(IDL.Nat8), condition: IDL.Opt(IDL.Variant({ ifVersion: Version })), returnPrevious: IDL.Opt(IDL.Nat) });
 export const DeleteResult = IDL.Variant({
-  ok: IDL.Record({ existed: IDL.Bool }),
+  ok: IDL.Record({ existed: IDL.Bool, previous: IDL.Opt(IDL.Vec(IDL.Nat8)) }),
   conflict: IDL.Record({ current: IDL.Opt(Version) }),
   moved: Moved,
   migrating: Migrating,
@@ -32,7 +39,7 @@ export const DeleteResult = IDL.Variant({
 });
 export const GetOptions = IDL.Record({ fallback: IDL.Bool, values: IDL.Bool });
 export const GetResult = IDL.Variant({
-  found: Entry,
+  found: Found,
   absent: IDL.Null,
   moved: Moved,
   migrating: Migrating,
@@ -106,6 +113,8 @@ export interface PutItemValue {
   key: Uint8Array;
   value: Uint8Array;
   condition: [] | [Condition];
+  writeId: [] | [Uint8Array];
+  returnPrevious: [] | [bigint];
 }
 export interface Moved {
   tableVersion: bigint;
@@ -115,7 +124,7 @@ export interface Migrating {
   tableVersion: bigint;
 }
 export type PutResultValue =
-  | { ok: { version: bigint } }
+  | { ok: { version: bigint; previous: [] | [Bytes] } }
   | { conflict: { current: [] | [bigint] } }
   | { moved: Moved }
   | { migrating: Migrating }
@@ -124,9 +133,10 @@ export type PutResultValue =
 export interface DeleteItemValue {
   key: Uint8Array;
   condition: [] | [{ ifVersion: bigint }];
+  returnPrevious: [] | [bigint];
 }
 export type DeleteResultValue =
-  | { ok: { existed: boolean } }
+  | { ok: { existed: boolean; previous: [] | [Bytes] } }
   | { conflict: { current: [] | [bigint] } }
   | { moved: Moved }
   | { migrating: Migrating }
