@@ -59,6 +59,10 @@ persistent actor class Data(init : Api.DataInit) = self {
   let maxReplyBytes : Nat = 1_800_000;
   /// Items per scan page.
   let maxScanItems : Nat = 10_000;
+  /// Longest write id of a conditional write.
+  let maxWriteIdBytes : Nat = 32;
+  /// Most leading bytes of a replaced value a write may ask back.
+  let maxReturnPreviousBytes : Nat = 1_024;
   /// Fraction (per mille) of the wasm memory limit above which writes are refused, so the
   /// canister never traps for memory while the index moves data away.
   let fullPerMille : Nat = 900;
@@ -231,6 +235,17 @@ persistent actor class Data(init : Api.DataInit) = self {
     switch entry { case null null; case (?e) ?e.version };
   };
 
+  /// The first `n` bytes of a replaced entry's value, if asked for.
+  func headOf(entry : ?Api.Entry, n : ?Nat) : ?Blob {
+    switch (entry, n) {
+      case (?e, ?bytes) {
+        let size = Nat.min(Nat.min(bytes, maxReturnPreviousBytes), e.value.size());
+        ?Blob.fromArray(Array.tabulate<Nat8>(size, func(i) = e.value.get(i)));
+      };
+      case _ null;
+    };
+  };
+
   // ------------------------------------------------------------------ writes
 
   /// Stores items (each with an optional compare-and-set condition); one result per item,
@@ -258,15 +273,26 @@ persistent actor class Data(init : Api.DataInit) = self {
     if (state != owned and state != migratingIn) return #moved({ tableVersion });
     if (Set.contains(failed, Blob.compare, item.key)) return #unavailable("the slot is migrating and its source did not answer; try again");
     if (full()) return #unavailable("this data canister is near its memory limit; the index is moving data away, try again shortly");
+    switch (item.writeId) {
+      case (?id) if (id.size() > maxWriteIdBytes) return #invalid("writeId is " # Nat.toText(id.size()) # " bytes; the limit is " # Nat.toText(maxWriteIdBytes));
+      case null {};
+    };
     let previous = Store.get(store, item.key);
     switch (item.condition) {
-      case (?c) if (not conditionHolds(c, previous)) return #conflict({ current = versionOf(previous) });
+      case (?c) if (not conditionHolds(c, previous)) {
+        // A retry of a conditional write that already succeeded is not a conflict.
+        switch (previous, item.writeId) {
+          case (?e, ?id) if (e.writeId == ?id and e.value == item.value) return #ok({ version = e.version; previous = null });
+          case _ {};
+        };
+        return #conflict({ current = versionOf(previous) });
+      };
       case null {};
     };
     let version = nextVersion(previous);
-    ignore Store.put(store, item.key, { value = item.value; version });
+    ignore Store.put(store, item.key, { value = item.value; version; writeId = item.writeId });
     Set.remove(tombstones, Blob.compare, item.key);
-    #ok({ version });
+    #ok({ version; previous = headOf(previous, item.returnPrevious) });
   };
 
   /// Deletes items (each optionally only at a given version); one result per item.
@@ -293,7 +319,7 @@ persistent actor class Data(init : Api.DataInit) = self {
     };
     ignore Store.delete(store, item.key);
     if (state == migratingIn) Set.add(tombstones, Blob.compare, item.key);
-    #ok({ existed = previous != null });
+    #ok({ existed = previous != null; previous = headOf(previous, item.returnPrevious) });
   };
 
   // ------------------------------------------------------------------ reads
@@ -326,7 +352,7 @@ persistent actor class Data(init : Api.DataInit) = self {
     if (state == migratingOut and redirecting and not options.fallback) return #migrating({ to = target(); tableVersion });
     if (state != owned and state != migratingIn and state != migratingOut) return #moved({ tableVersion });
     switch (Store.get(store, key)) {
-      case (?e) #found(e);
+      case (?e) #found({ value = e.value; version = e.version });
       case null {
         if (state == migratingIn and not Set.contains(tombstones, Blob.compare, key) and notCopied(key)) {
           switch peer { case (?from) return #fallback({ from }); case null {} };

@@ -9,8 +9,9 @@ module {
   /// key moved to another canister keeps increasing versions. 0 means "absent".
   public type Version = Nat64;
 
-  /// A stored value and its version.
-  public type Entry = { value : Blob; version : Version };
+  /// A stored value, its version, and the id of the conditional write that stored it (so a
+  /// retried conditional write is recognised as already applied).
+  public type Entry = { value : Blob; version : Version; writeId : ?Blob };
 
   /// Compare-and-set conditions.
   public type Condition = {
@@ -20,10 +21,19 @@ module {
     #ifVersion : Version;
   };
 
-  public type PutItem = { key : Blob; value : Blob; condition : ?Condition };
+  public type PutItem = {
+    key : Blob;
+    value : Blob;
+    condition : ?Condition;
+    /// Client-chosen id of a conditional write: if the condition fails because this very
+    /// write is already stored (a retry), the answer is `#ok`. At most 32 bytes.
+    writeId : ?Blob;
+    /// Return up to this many leading bytes of the value this write replaces.
+    returnPrevious : ?Nat;
+  };
 
   public type PutResult = {
-    #ok : { version : Version };
+    #ok : { version : Version; previous : ?Blob };
     /// The condition did not hold; `current` is the key's version (null: absent).
     #conflict : { current : ?Version };
     /// This canister does not own the key's slot: refresh the slot table.
@@ -36,10 +46,10 @@ module {
     #invalid : Text;
   };
 
-  public type DeleteItem = { key : Blob; condition : ?{ #ifVersion : Version } };
+  public type DeleteItem = { key : Blob; condition : ?{ #ifVersion : Version }; returnPrevious : ?Nat };
 
   public type DeleteResult = {
-    #ok : { existed : Bool };
+    #ok : { existed : Bool; previous : ?Blob };
     #conflict : { current : ?Version };
     #moved : { tableVersion : Nat64 };
     #migrating : { to : Principal; tableVersion : Nat64 };
@@ -55,7 +65,7 @@ module {
   };
 
   public type GetResult = {
-    #found : Entry;
+    #found : { value : Blob; version : Version };
     #absent;
     #moved : { tableVersion : Nat64 };
     #migrating : { to : Principal; tableVersion : Nat64 };

@@ -33,8 +33,8 @@ describe('data canister reads and writes', () => {
     const a = key('users', 'alice');
     const b = key('users', 'bob');
     const put = await data.put([
-      { key: a, value: text('A'), condition: [] },
-      { key: b, value: text('B'), condition: [] },
+      { key: a, value: text('A'), condition: [], writeId: [], returnPrevious: [] },
+      { key: b, value: text('B'), condition: [], writeId: [], returnPrevious: [] },
     ]);
     expect(put.every((r) => 'ok' in r)).toBe(true);
     const got = await data.get([b, a, key('users', 'carol')], { fallback: false, values: true });
@@ -42,37 +42,54 @@ describe('data canister reads and writes', () => {
     const has = await data.get([a], { fallback: false, values: false });
     expect('found' in has[0] && has[0].found.value.length).toBe(0);
     const deleted = await data.delete([
-      { key: a, condition: [] },
-      { key: a, condition: [] },
+      { key: a, condition: [], returnPrevious: [] },
+      { key: a, condition: [], returnPrevious: [] },
     ]);
-    expect(deleted).toEqual([{ ok: { existed: true } }, { ok: { existed: false } }]);
+    expect(deleted).toEqual([{ ok: { existed: true, previous: [] } }, { ok: { existed: false, previous: [] } }]);
     expect(await data.get([a], { fallback: false, values: true })).toEqual([{ absent: null }]);
   });
 
   it('gives every write of a key a higher version', async () => {
     const k = key('versions', 'k');
-    const v1 = (await data.put([{ key: k, value: text('1'), condition: [] }]))[0];
-    const v2 = (await data.put([{ key: k, value: text('2'), condition: [] }]))[0];
+    const v1 = (await data.put([{ key: k, value: text('1'), condition: [], writeId: [], returnPrevious: [] }]))[0];
+    const v2 = (await data.put([{ key: k, value: text('2'), condition: [], writeId: [], returnPrevious: [] }]))[0];
     if (!('ok' in v1) || !('ok' in v2)) throw new Error('put failed');
     expect(v2.ok.version).toBeGreaterThan(v1.ok.version);
   });
 
   it('applies compare-and-set conditions and reports the current version on conflict', async () => {
     const k = key('cas', 'k');
-    const first = (await data.put([{ key: k, value: text('x'), condition: [{ ifAbsent: null }] }]))[0];
+    const first = (await data.put([{ key: k, value: text('x'), condition: [{ ifAbsent: null }], writeId: [], returnPrevious: [] }]))[0];
     if (!('ok' in first)) throw new Error(JSON.stringify(first));
-    expect((await data.put([{ key: k, value: text('y'), condition: [{ ifAbsent: null }] }]))[0]).toEqual({ conflict: { current: [first.ok.version] } });
-    expect((await data.put([{ key: k, value: text('y'), condition: [{ ifVersion: first.ok.version + 1n }] }]))[0]).toEqual({ conflict: { current: [first.ok.version] } });
-    expect('ok' in (await data.put([{ key: k, value: text('z'), condition: [{ ifVersion: first.ok.version }] }]))[0]).toBe(true);
-    expect((await data.delete([{ key: k, condition: [{ ifVersion: 1n }] }]))[0]).toMatchObject({ conflict: {} });
+    expect((await data.put([{ key: k, value: text('y'), condition: [{ ifAbsent: null }], writeId: [], returnPrevious: [] }]))[0]).toEqual({ conflict: { current: [first.ok.version] } });
+    expect((await data.put([{ key: k, value: text('y'), condition: [{ ifVersion: first.ok.version + 1n }], writeId: [], returnPrevious: [] }]))[0]).toEqual({ conflict: { current: [first.ok.version] } });
+    expect('ok' in (await data.put([{ key: k, value: text('z'), condition: [{ ifVersion: first.ok.version }], writeId: [], returnPrevious: [] }]))[0]).toBe(true);
+    expect((await data.delete([{ key: k, condition: [{ ifVersion: 1n }], returnPrevious: [] }]))[0]).toMatchObject({ conflict: {} });
     const got = await data.get([k], { fallback: false, values: true });
     expect('found' in got[0] && str(got[0].found.value)).toBe('z');
   });
 
+  it('returns the head of the value a write replaces, and treats a retried conditional write as applied', async () => {
+    const k = key('previous', 'k');
+    await data.put([{ key: k, value: text('first value'), condition: [], writeId: [], returnPrevious: [] }]);
+    const replaced = (await data.put([{ key: k, value: text('second'), condition: [], writeId: [], returnPrevious: [5n] }]))[0];
+    expect('ok' in replaced && str(replaced.ok.previous[0] ?? [])).toBe('first');
+    const removed = (await data.delete([{ key: k, condition: [], returnPrevious: [100n] }]))[0];
+    expect('ok' in removed && str(removed.ok.previous[0] ?? [])).toBe('second');
+
+    const cas = key('previous', 'cas');
+    const item = { key: cas, value: text('v'), condition: [{ ifAbsent: null }] as [{ ifAbsent: null }], writeId: [text('write-1')] as [Uint8Array], returnPrevious: [] as [] };
+    const first = (await data.put([item]))[0];
+    const retry = (await data.put([item]))[0];
+    if (!('ok' in first)) throw new Error(JSON.stringify(first));
+    expect(retry).toEqual({ ok: { version: first.ok.version, previous: [] } });
+    expect((await data.put([{ ...item, writeId: [text('write-2')] }]))[0]).toEqual({ conflict: { current: [first.ok.version] } });
+  });
+
   it('scans a partition in sort-key order, forward and reverse, with bounds and pages', async () => {
     const sorts = ['b', 'a', 'd', 'c', 'e'];
-    await data.put(sorts.map((s) => ({ key: key('logs', 'addr', s), value: text(`v${s}`), condition: [] })));
-    await data.put([{ key: key('logs', 'other', 'a'), value: text('elsewhere'), condition: [] }]);
+    await data.put(sorts.map((s) => ({ key: key('logs', 'addr', s), value: text(`v${s}`), condition: [], writeId: [], returnPrevious: [] })));
+    await data.put([{ key: key('logs', 'other', 'a'), value: text('elsewhere'), condition: [], writeId: [], returnPrevious: [] }]);
     const scan = async (reverse: boolean, from: string | undefined, to: string | undefined, limit: bigint) => {
       const out: string[] = [];
       let after: [] | [Uint8Array] = [];
@@ -98,7 +115,7 @@ describe('data canister reads and writes', () => {
   it('stops filling a reply at its byte budget and marks the rest notIncluded', async () => {
     const big = new Uint8Array(700_000).fill(7);
     const keys = [0, 1, 2, 3].map((i) => key('big', `k${i}`));
-    for (const k of keys) await data.put([{ key: k, value: big, condition: [] }]);
+    for (const k of keys) await data.put([{ key: k, value: big, condition: [], writeId: [], returnPrevious: [] }]);
     const got = await data.get(keys, { fallback: false, values: true });
     expect(got.map((r) => Object.keys(r)[0])).toEqual(['found', 'found', 'notIncluded', 'notIncluded']);
   });
@@ -110,10 +127,10 @@ describe('data canister limits and bad input', () => {
     const forged = Uint8Array.from(key('limits', 'forged'));
     forged[1] ^= 0xff;
     const results = await data.put([
-      { key: text('not a key'), value: text('x'), condition: [] },
-      { key: forged, value: text('x'), condition: [] },
-      { key: key('limits', 'huge'), value: new Uint8Array(1_900_001), condition: [] },
-      { key: good, value: text('stored'), condition: [] },
+      { key: text('not a key'), value: text('x'), condition: [], writeId: [], returnPrevious: [] },
+      { key: forged, value: text('x'), condition: [], writeId: [], returnPrevious: [] },
+      { key: key('limits', 'huge'), value: new Uint8Array(1_900_001), condition: [], writeId: [], returnPrevious: [] },
+      { key: good, value: text('stored'), condition: [], writeId: [], returnPrevious: [] },
     ]);
     expect(results[0]).toEqual({ invalid: expect.stringContaining('truncated') });
     expect(results[1]).toEqual({ invalid: "the key's slot bytes do not match its collection and partition" });
@@ -125,9 +142,9 @@ describe('data canister limits and bad input', () => {
   });
 
   it('refuses a batch over the item and byte limits as a whole, storing nothing', async () => {
-    const many = Array.from({ length: 10_001 }, (_, i) => ({ key: key('batch', `k${i}`), value: new Uint8Array(), condition: [] as [] }));
+    const many = Array.from({ length: 10_001 }, (_, i) => ({ key: key('batch', `k${i}`), value: new Uint8Array(), condition: [] as [], writeId: [] as [], returnPrevious: [] as [] }));
     expect((await rejection(data.put(many))).rejectMessage).toContain('a batch may hold at most 10000 items, got 10001');
-    const heavy = [0, 1].map((i) => ({ key: key('batch', `heavy${i}`), value: new Uint8Array(1_000_100), condition: [] as [] }));
+    const heavy = [0, 1].map((i) => ({ key: key('batch', `heavy${i}`), value: new Uint8Array(1_000_100), condition: [] as [], writeId: [] as [], returnPrevious: [] as [] }));
     expect((await rejection(data.put(heavy))).rejectMessage).toMatch(/at most 2000000 bytes of keys and values, got 20002\d\d/);
     expect(await data.get([key('batch', 'k0'), key('batch', 'heavy0')], { fallback: false, values: true })).toEqual([{ absent: null }, { absent: null }]);
   });
@@ -140,7 +157,7 @@ describe('data canister access control', () => {
   it('refuses reads and writes from a principal that is not authorized, and changes nothing', async () => {
     const stranger = d.data(dataId, STRANGER);
     const k = key('acl', 'k');
-    const write = await rejection(stranger.put([{ key: k, value: text('x'), condition: [] }]));
+    const write = await rejection(stranger.put([{ key: k, value: text('x'), condition: [], writeId: [], returnPrevious: [] }]));
     expect(write.errorCode).toBe('IC0406');
     expect((await rejection(stranger.get([k], { fallback: false, values: true }))).rejectMessage).toContain(`Unauthorized: ${STRANGER.toText()} may not read this BigMap`);
     expect(await data.get([k], { fallback: false, values: true })).toEqual([{ absent: null }]);
@@ -160,9 +177,9 @@ describe('data canister access control', () => {
     const guest = d.data(dataId, STRANGER);
     const k = key('acl', 'guest');
     await d.index.authorize(STRANGER, { read: true, write: true });
-    expect('ok' in (await guest.put([{ key: k, value: text('hi'), condition: [] }]))[0]).toBe(true);
+    expect('ok' in (await guest.put([{ key: k, value: text('hi'), condition: [], writeId: [], returnPrevious: [] }]))[0]).toBe(true);
     await d.index.revoke(STRANGER);
-    expect((await rejection(guest.put([{ key: k, value: text('again'), condition: [] }]))).errorCode).toBe('IC0406');
+    expect((await rejection(guest.put([{ key: k, value: text('again'), condition: [], writeId: [], returnPrevious: [] }]))).errorCode).toBe('IC0406');
     expect((await rejection(guest.get([k], { fallback: false, values: true }))).rejectMessage).toContain('Unauthorized');
     const got = await data.get([k], { fallback: false, values: true });
     expect('found' in got[0] && str(got[0].found.value)).toBe('hi');
@@ -184,7 +201,7 @@ describe('data canister access control', () => {
 describe('data canister stats', () => {
   it('reports keys and bytes that match what was stored', async () => {
     const before = await data.stats();
-    await data.put([{ key: key('stats', 'k'), value: new Uint8Array(1000), condition: [] }]);
+    await data.put([{ key: key('stats', 'k'), value: new Uint8Array(1000), condition: [], writeId: [], returnPrevious: [] }]);
     const after = await data.stats();
     expect(after.keys - before.keys).toBe(1n);
     expect(after.bytes - before.bytes).toBe(BigInt(1000 + key('stats', 'k').length));

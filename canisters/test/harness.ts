@@ -138,7 +138,7 @@ export class Router {
   async put(k: Uint8Array, value: Uint8Array, condition: [] | [{ ifAbsent: null } | { ifVersion: bigint }] = []): Promise<PutResultValue> {
     return this.#route(
       k,
-      async (c) => (await this.#d.data(c, this.#sender).put([{ key: k, value, condition }]))[0],
+      async (c) => (await this.#d.data(c, this.#sender).put([{ key: k, value, condition, writeId: [], returnPrevious: [] }]))[0],
       (r) => ('moved' in r ? 'refresh' : 'migrating' in r ? r.migrating.to : 'unavailable' in r ? 'retry' : undefined),
     );
   }
@@ -146,7 +146,7 @@ export class Router {
   async delete(k: Uint8Array): Promise<DeleteResultValue> {
     return this.#route(
       k,
-      async (c) => (await this.#d.data(c, this.#sender).delete([{ key: k, condition: [] }]))[0],
+      async (c) => (await this.#d.data(c, this.#sender).delete([{ key: k, condition: [], returnPrevious: [] }]))[0],
       (r) => ('moved' in r ? 'refresh' : 'migrating' in r ? r.migrating.to : 'unavailable' in r ? 'retry' : undefined),
     );
   }

@@ -214,7 +214,7 @@ describe('reads and writes during migrations', () => {
                 model.set(o.k, value);
               }
             } else if (o.kind === 'delete') {
-              expect(await router.delete(k), `delete ${o.k}`).toEqual({ ok: { existed: model.has(o.k) } });
+              expect(await router.delete(k), `delete ${o.k}`).toEqual({ ok: { existed: model.has(o.k), previous: [] } });
               model.delete(o.k);
             } else {
               const r = await router.get(k);
