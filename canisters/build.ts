@@ -65,17 +65,21 @@ interface MotokoDiagnostic {
 
 interface MotokoApi {
   version: string;
+  setPublicMetadata(names: string[]): void;
   write(path: string, content: string): void;
   loadPackage(pkg: unknown): void;
   check(path: string): MotokoDiagnostic[];
   wasm(path: string, mode: 'ic' | 'wasi'): { wasm: Uint8Array; candid: string };
 }
 
+const PUBLIC_METADATA = ['candid:service'];
 let motoko: MotokoApi | undefined;
 function loadMotoko(): MotokoApi {
   if (!motoko) {
     motoko = require('motoko') as MotokoApi;
     motoko.loadPackage(require('motoko/packages/latest/core.json'));
+    // As dfx does: anyone may read a canister's Candid interface.
+    motoko.setPublicMetadata(PUBLIC_METADATA);
   }
   return motoko;
 }
@@ -107,7 +111,7 @@ export function compileMotoko(mainFile: string, options: CompileOptions = {}): C
 
   const hash = createHash('sha256');
   const motokoVersion = (require('motoko/package.json') as { version: string }).version;
-  hash.update(`motoko ${motokoVersion}\0main ${mainRel}\0`);
+  hash.update(`motoko ${motokoVersion}\0public ${PUBLIC_METADATA.join(',')}\0main ${mainRel}\0`);
   const sources = files.map((f) => {
     const rel = relative(sourceRoot, f).split(sep).join('/');
     const text = readFileSync(f, 'utf8');

@@ -123,6 +123,12 @@ export interface IngressRecord {
   reject?: Reject;
   /** Canister time when the answer was recorded, nanoseconds. */
   answeredAtNanos?: bigint;
+  /**
+   * Wall-clock time (ms since the epoch) until which an answered record is kept for
+   * `read_state`; without it, {@link Replica.awaitCall} drops the record once it returns
+   * the answer.
+   */
+  retainUntilMs?: number;
 }
 
 interface ManagementMessage {
@@ -147,6 +153,8 @@ export class Replica {
   #timeNanos: bigint;
   #lastChargeNanos: bigint;
   readonly #ingress = new Map<string, IngressRecord>();
+  readonly #answerWaiters = new Map<string, Array<(record: IngressRecord) => void>>();
+  #roundsSinceSweep = 0;
   #nextIngress = 0n;
   readonly #modules = new Map<string, CompiledModule>();
   #random: Uint8Array;
@@ -269,6 +277,16 @@ export class Replica {
       }
     }
     this.#chargeIdleCycles();
+    if (++this.#roundsSinceSweep >= SWEEP_EVERY_ROUNDS) this.#sweepIngress();
+  }
+
+  /** Drops answered records whose retention ended (the IC keeps them until their expiry). */
+  #sweepIngress(): void {
+    this.#roundsSinceSweep = 0;
+    const now = Date.now();
+    for (const [id, record] of this.#ingress) {
+      if ((record.status === 'replied' || record.status === 'rejected') && record.retainUntilMs !== undefined && record.retainUntilMs < now) this.#ingress.delete(id);
+    }
   }
 
   /** Whether any canister or the management canister has work queued. */
@@ -294,7 +312,7 @@ export class Replica {
    * queued. Await its answer with {@link awaitCall}.
    * @param effectiveCanisterId for calls to the management canister: the canister the call is about
    */
-  submitCall(canisterId: Principal, method: string, arg: Uint8Array, options: CallOptions & { effectiveCanisterId?: Principal; messageId?: string } = {}): SubmitResult {
+  submitCall(canisterId: Principal, method: string, arg: Uint8Array, options: CallOptions & { effectiveCanisterId?: Principal; messageId?: string; retainUntilMs?: number } = {}): SubmitResult {
     this.#assertOpen();
     const sender = (options.sender ?? Principal.anonymous()).toUint8Array();
     if (arg.length > MAX_INGRESS_PAYLOAD_BYTES) throw new IngressTooLargeError(arg.length, MAX_INGRESS_PAYLOAD_BYTES);
@@ -302,8 +320,9 @@ export class Replica {
     // The IC deduplicates ingress by request id: a resubmitted message is not run twice.
     if (this.#ingress.has(messageId)) return { messageId };
     const origin: CallOrigin = { kind: 'ingress', messageId };
+    const record: IngressRecord = { status: 'received', ...(options.retainUntilMs === undefined ? {} : { retainUntilMs: options.retainUntilMs }) };
     if (canisterId.toUint8Array().length === 0) {
-      this.#ingress.set(messageId, { status: 'received' });
+      this.#ingress.set(messageId, record);
       this.#managementQueue.push({ caller: sender, fromCanister: false, method, arg, cycles: 0n, origin });
       return { messageId };
     }
@@ -311,7 +330,7 @@ export class Replica {
     const refused = this.#ingressRefusal(c, canisterId, method, arg, sender);
     if (refused) return { reject: refused };
     c!.cycles -= ingressFee(method, arg);
-    this.#ingress.set(messageId, { status: 'received' });
+    this.#ingress.set(messageId, record);
     c!.queue.push({ type: 'request', caller: sender, method, arg, cycles: 0n, origin, deadlineNanos: 0n });
     return { messageId };
   }
@@ -336,8 +355,11 @@ export class Replica {
     for (let rounds = 0; ; rounds++) {
       const record = this.#ingress.get(messageId);
       if (!record) throw new Error(`Unknown ingress message ${messageId}`);
-      if (record.status === 'replied' && record.reply) return record.reply;
-      if (record.status === 'rejected' && record.reject) throw new CanisterRejectError(record.reject);
+      if (record.status === 'replied' || record.status === 'rejected') {
+        if (record.retainUntilMs === undefined) this.#ingress.delete(messageId);
+        if (record.reject) throw new CanisterRejectError(record.reject);
+        return record.reply!;
+      }
       if (rounds >= maxRounds) throw new NoProgressError(`Ingress message ${messageId} was not answered within ${maxRounds} rounds`);
       if (rounds > 0 && rounds % ROUNDS_PER_YIELD === 0) await new Promise((resolve) => setImmediate(resolve));
       this.round();
@@ -352,6 +374,20 @@ export class Replica {
    */
   createActor<T>(idlFactory: IDL.InterfaceFactory, canisterId: Principal, options: { sender?: Principal } = {}): ReplicaActor<T> {
     return createActor<T>(this, idlFactory, canisterId, options);
+  }
+
+  /**
+   * Resolves with the message's record once it is replied or rejected (at once if it is),
+   * without running rounds: for callers of a live replica.
+   */
+  whenAnswered(messageId: string): Promise<IngressRecord> {
+    const record = this.#ingress.get(messageId);
+    if (record && (record.status === 'replied' || record.status === 'rejected')) return Promise.resolve(record);
+    return new Promise((resolve) => {
+      let waiters = this.#answerWaiters.get(messageId);
+      if (!waiters) this.#answerWaiters.set(messageId, (waiters = []));
+      waiters.push(resolve);
+    });
   }
 
   /** The status of an ingress message, as read_state reports it. */
@@ -740,6 +776,8 @@ export class Replica {
           record.status = 'rejected';
           record.reject = payload.reject;
         }
+        for (const resolve of this.#answerWaiters.get(origin.messageId) ?? []) resolve(record);
+        this.#answerWaiters.delete(origin.messageId);
         return;
       }
       case 'canister': {
@@ -755,6 +793,8 @@ export class Replica {
 
 const EMPTY_CANDID = new Uint8Array(IDL.encode([], []));
 const MAX_LOG_LINES = 1000;
+/** Rounds between sweeps of answered ingress records. */
+const SWEEP_EVERY_ROUNDS = 1024;
 
 /** An ingress message larger than the IC accepts (HTTP 413 on the network interface). */
 export class IngressTooLargeError extends Error {

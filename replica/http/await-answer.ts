@@ -1,7 +1,8 @@
 /**
  * Waiting for an ingress message's answer, whether or not anybody else runs the replica.
  *
- * - A live replica (`makeLive`) runs rounds by itself; the waiter polls its status.
+ * - A live replica (`makeLive`) runs rounds by itself; the waiter waits for the replica
+ *   to record the answer (`whenAnswered`).
  * - A stepped replica runs rounds only when asked, so the waiter *drives* it with
  *   `awaitCall`, which runs rounds until the message is answered and yields to the event
  *   loop between batches of rounds. Each message has at most one drive, however many
@@ -15,9 +16,6 @@
 import { CanisterRejectError, NoProgressError } from '../errors.ts';
 import type { IngressRecord } from '../replica.ts';
 import type { HttpReplica } from './exchange.ts';
-
-/** How often a waiter looks at a live replica's ingress status, in milliseconds. */
-const LIVE_POLL_MS = 1;
 
 /**
  * Waits until the message is replied or rejected, for at most `timeoutMs` of wall time.
@@ -34,13 +32,8 @@ export async function awaitAnswer(replica: HttpReplica, messageId: string, timeo
     if (outcome?.error !== undefined) throw outcome.error;
     return answered(replica, messageId);
   }
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const record = answered(replica, messageId);
-    const remainingMs = deadline - performance.now();
-    if (record || remainingMs <= 0) return record;
-    await sleep(Math.min(LIVE_POLL_MS, remainingMs));
-  }
+  if (timeoutMs <= 0) return answered(replica, messageId);
+  return withTimeout(replica.whenAnswered(messageId), timeoutMs);
 }
 
 /**
@@ -97,8 +90,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | unde
   } finally {
     clearTimeout(timer);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -61,10 +61,15 @@ export async function call(ctx: ServerContext, mode: 'async' | 'sync', scope: Sc
   return cborAnswer(encodeSyncCallResponse(certifyRequestStatus(ctx, envelope.requestId)));
 }
 
+/** Answers are kept a little past expiry, so a poll that raced the expiry still finds one. */
+const RETENTION_GRACE_MS = 60_000;
+
 function submit(ctx: ServerContext, envelope: RequestEnvelope<CallContent>, effectiveCanisterId: Principal | undefined, messageId: string): SubmitResult {
-  const { canisterId, methodName, arg, sender } = envelope.content;
+  const { canisterId, methodName, arg, sender, ingressExpiryNanos } = envelope.content;
   try {
-    return ctx.replica.submitCall(canisterId, methodName, arg, { sender, messageId, ...(effectiveCanisterId && { effectiveCanisterId }) });
+    // The answer stays readable through read_state until the request expires, as on the IC.
+    const retainUntilMs = Number(ingressExpiryNanos / 1_000_000n) + RETENTION_GRACE_MS;
+    return ctx.replica.submitCall(canisterId, methodName, arg, { sender, messageId, retainUntilMs, ...(effectiveCanisterId && { effectiveCanisterId }) });
   } catch (error) {
     if (!(error instanceof IngressTooLargeError)) throw error;
     throw new PayloadTooLargeError(

@@ -7,7 +7,7 @@ import type { Replica } from '../replica.ts';
 import type { IngressRegistry } from './ingress-registry.ts';
 
 /** The parts of {@link Replica} the HTTP interface uses. */
-export type HttpReplica = Pick<Replica, 'keys' | 'submitCall' | 'awaitCall' | 'ingressStatus' | 'query' | 'canisterInfo' | 'isLive'>;
+export type HttpReplica = Pick<Replica, 'keys' | 'submitCall' | 'awaitCall' | 'whenAnswered' | 'ingressStatus' | 'query' | 'canisterInfo' | 'isLive'>;
 
 /** What every handler works with. */
 export interface ServerContext {

@@ -91,7 +91,8 @@ export function callManagement(call: ManagementCall, env: ManagementEnv): Manage
 
 function decode<T>(type: IDL.Type, arg: Uint8Array, method: string): T {
   try {
-    return IDL.decode([type], arg)[0] as T;
+    // A copy: @dfinity/candid reads a view from the start of its buffer, ignoring its offset.
+    return IDL.decode([type], arg.slice())[0] as T;
   } catch (e) {
     return fail(ErrorCode.InvalidManagementPayload, `Error decoding the argument of ic00 method ${method}: ${(e as Error).message}`);
   }
