@@ -106,7 +106,7 @@ function migrationsOf(status: MigrationStatusValue): MigrationInfo[] {
   return [...(status.active[0] ? [info(status.active[0])] : []), ...queued];
 }
 
-/** Waits until no migration is active or queued, reporting progress. */
+/** Waits until no migration is active or queued and no split is waiting, reporting progress. */
 export async function waitForMigrations(core: ClientCore, total: number, onProgress?: (p: Progress) => void): Promise<void> {
   const finishedBefore = new Set((await indexCall(() => core.index.migrationStatus())).history.map((m) => m.id));
   for (;;) {
@@ -114,7 +114,7 @@ export async function waitForMigrations(core: ClientCore, total: number, onProgr
     const done = status.history.filter((m) => !finishedBefore.has(m.id)).length;
     const active = status.active[0];
     onProgress?.({ done: Math.min(done, total), total, ...(active ? { active: info(active) } : {}) });
-    if (!active && status.queued.length === 0) {
+    if (!active && status.queued.length === 0 && status.splitRequests.length === 0) {
       await core.routes.refresh();
       return;
     }
@@ -135,20 +135,17 @@ export async function rebalance(core: ClientCore, options: { tolerance?: number;
 /** Upgrades every data canister to the wasm the index carries, one at a time, and waits. */
 export async function upgradeDataCanisters(core: ClientCore, options: { onProgress?: (p: { done: number; total: number; current?: string }) => void } = {}): Promise<{ upgraded: string[] }> {
   await indexCall(() => core.index.upgradeDataCanisters());
-  let upgraded: string[] = [];
   for (;;) {
     const [status] = await indexCall(() => core.index.upgradeStatus());
-    if (!status) break;
-    upgraded = status.done.map((p) => p.toText());
+    if (!status) throw new BigMapError('The index reports no rolling upgrade after starting one.');
     const total = status.done.length + status.failed.length + status.pending.length + (status.current[0] ? 1 : 0);
     options.onProgress?.({ done: status.done.length, total, ...(status.current[0] ? { current: status.current[0].canister.toText() } : {}) });
-    if (status.failed.length > 0 && status.pending.length === 0 && !status.current[0]) {
-      throw new BigMapError('Some data canisters could not be upgraded.', { details: status.failed.map(([p, e]) => `${p.toText()}: ${e}`).join('; ') });
+    if (status.finished) {
+      if (status.failed.length > 0) throw new BigMapError('Some data canisters could not be upgraded.', { details: status.failed.map(([p, e]) => `${p.toText()}: ${e}`).join('; ') });
+      return { upgraded: status.done.map((p) => p.toText()) };
     }
     await sleep(POLL_INTERVAL_MS);
   }
-  options.onProgress?.({ done: upgraded.length, total: upgraded.length });
-  return { upgraded };
 }
 
 export async function authorize(core: ClientCore, principal: Principal, access: { read?: boolean; write?: boolean }): Promise<void> {

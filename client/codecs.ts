@@ -46,7 +46,8 @@ export function candid<T>(type: IDL.Type<T>): Codec<T> {
   return {
     name: `candid ${type.display()}`,
     encode: (v) => new Uint8Array(IDL.encode([type], [v])),
-    decode: (b) => IDL.decode([type], b)[0] as T,
+    // A copy: @dfinity/candid reads a view from the start of its buffer, ignoring its offset.
+    decode: (b) => IDL.decode([type], b.slice())[0] as T,
   };
 }
 

@@ -170,7 +170,8 @@ persistent actor class Data(init : Api.DataInit) = self {
 
   let notYetMovable = "the slot is about to move to another data canister; retry shortly";
 
-  func full() : Bool = Prim.rts_heap_size() * 1000 >= memoryLimitBytes * fullPerMille;
+  /// Wasm memory (what `wasm_memory_limit` bounds; it only grows) near the limit.
+  func full() : Bool = memoryLimitBytes > 0 and Prim.rts_memory_size() * 1000 >= memoryLimitBytes * fullPerMille;
 
   func statsNow() : Api.DataStats {
     var slots = 0;

@@ -118,6 +118,8 @@ module {
     failed : [(Principal, Text)];
     /// The canister being upgraded and its step.
     current : ?{ canister : Principal; step : { #stop; #install; #start } };
+    /// True once every canister was tried; the status stays until the next upgrade.
+    finished : Bool;
   };
 
   /// What one driver step did, and whether more work is waiting.

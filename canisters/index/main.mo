@@ -111,13 +111,20 @@ persistent actor class Index(init : Types.IndexInit) = self {
   let queue = Queue.empty<Types.PlannedMove>();
   let splitRequests = Set.empty<Principal>();
   let history = List.empty<Types.MigrationView>();
+  /// Canisters found unsplittable (all their data in one slot), with their stored bytes at
+  /// the time: not tried again until they hold 10% more.
+  let unsplittable = Map.empty<Principal, Nat>();
   /// The last failure of a driver step other than a migration's (those are on the migration).
   var lastError : ?Text = null;
   /// Principals whose access change did not reach every data canister yet.
   let aclPending = Set.empty<Principal>();
 
   type UpgradeStep = { #stop; #install; #start };
-  var upgrade : ?{ var pending : [Principal]; var done : [Principal]; var failed : [(Principal, Text)]; var current : ?{ canister : Principal; var step : UpgradeStep } } = null;
+  type Upgrade = { var pending : [Principal]; var done : [Principal]; var failed : [(Principal, Text)]; var current : ?{ canister : Principal; var step : UpgradeStep }; var finished : Bool };
+  /// The rolling upgrade in progress, or the last one (finished), for upgradeStatus.
+  var upgrade : ?Upgrade = null;
+
+  func upgrading() : Bool = switch upgrade { case (?u) not u.finished; case null false };
 
   // ------------------------------------------------------------------ helpers
 
@@ -188,7 +195,8 @@ persistent actor class Index(init : Types.IndexInit) = self {
 
   func recordLoad(canister : Principal, stats : Api.DataStats) {
     Map.add(loads, Principal.compare, canister, { stats = ?stats; reachable = true });
-    if (needsSplit(stats) and not Set.contains(busyCanisters(), Principal.compare, canister)) Set.add(splitRequests, Principal.compare, canister);
+    let retryLater = switch (Map.get(unsplittable, Principal.compare, canister)) { case (?bytes) stats.bytes < bytes + bytes / 10; case null false };
+    if (needsSplit(stats) and not retryLater and not Set.contains(busyCanisters(), Principal.compare, canister)) Set.add(splitRequests, Principal.compare, canister);
   };
 
   /// Spawns a data canister owning `slots`, with the configured cycles and memory limit.
@@ -223,8 +231,8 @@ persistent actor class Index(init : Types.IndexInit) = self {
     if (Option.isNull(table)) return await* bootstrap();
     if (not Set.isEmpty(aclPending)) return await* syncAcl();
     switch upgrade {
-      case (?u) if (Option.isNull(migration)) return await* upgradeStep(u);
-      case null {};
+      case (?u) if (not u.finished and Option.isNull(migration)) return await* upgradeStep(u);
+      case _ {};
     };
     switch migration {
       case (?m) return await* migrationStep(m);
@@ -235,7 +243,7 @@ persistent actor class Index(init : Types.IndexInit) = self {
       case (?canister) return await* splitStep(canister);
       case null {};
     };
-    { did = "idle"; more = Option.isSome(upgrade) };
+    { did = "idle"; more = upgrading() };
   };
 
   func bootstrap() : async* Types.StepOutcome {
@@ -376,12 +384,16 @@ persistent actor class Index(init : Types.IndexInit) = self {
       switch (Planner.planSplit(slotBytes)) {
         case (#unsplittable(reason)) {
           Set.remove(splitRequests, Principal.compare, canister);
+          var bytes = 0;
+          for (s in slotBytes.values()) bytes += Nat64.toNat(s.bytes);
+          Map.add(unsplittable, Principal.compare, canister, bytes);
           lastError := ?("cannot split " # Principal.toText(canister) # ": " # debug_show (reason));
           { did = "cannot split " # Principal.toText(canister) # ": " # debug_show (reason); more = true };
         };
         case (#move(plan)) {
           let target = await* spawn([]);
           Set.remove(splitRequests, Principal.compare, canister);
+          Map.remove(unsplittable, Principal.compare, canister);
           Queue.pushBack(queue, { reason = #split; from = canister; to = target; slots = plan.slots; bytes = plan.movedBytes });
           { did = "splitting " # Principal.toText(canister) # " into " # Principal.toText(target); more = true };
         };
@@ -392,12 +404,12 @@ persistent actor class Index(init : Types.IndexInit) = self {
     };
   };
 
-  func upgradeStep(u : { var pending : [Principal]; var done : [Principal]; var failed : [(Principal, Text)]; var current : ?{ canister : Principal; var step : UpgradeStep } }) : async* Types.StepOutcome {
+  func upgradeStep(u : Upgrade) : async* Types.StepOutcome {
     let current = switch (u.current) {
       case (?c) c;
       case null {
         if (u.pending.size() == 0) {
-          upgrade := null;
+          u.finished := true;
           return { did = "rolling upgrade finished"; more = true };
         };
         let c = { canister = u.pending[0]; var step : UpgradeStep = #stop };
@@ -608,8 +620,8 @@ persistent actor class Index(init : Types.IndexInit) = self {
   /// to the data canister wasm this index carries. Progress: `upgradeStatus`. Who: owners.
   public shared ({ caller }) func upgradeDataCanisters() : async () {
     if (not isOwner(caller)) throw unauthorized(caller, "upgrade data canisters");
-    if (Option.isSome(upgrade)) throw Error.reject("A rolling upgrade is already in progress");
-    upgrade := ?{ var pending = canisters; var done = []; var failed = []; var current = null };
+    if (upgrading()) throw Error.reject("A rolling upgrade is already in progress");
+    upgrade := ?{ var pending = canisters; var done = []; var failed = []; var current = null; var finished = false };
   };
 
   public query func upgradeStatus() : async ?Types.UpgradeStatus {
@@ -620,6 +632,7 @@ persistent actor class Index(init : Types.IndexInit) = self {
         done = u.done;
         failed = u.failed;
         current = switch (u.current) { case (?c) ?{ canister = c.canister; step = c.step }; case null null };
+        finished = u.finished;
       };
     };
   };

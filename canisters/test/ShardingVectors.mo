@@ -7,7 +7,7 @@
 /// nothing. Results use Motoko's `Result` (`variant { ok; err }` in Candid) where the library
 /// does, with the library's error text.
 ///
-/// Example (from TypeScript, once the replica runs it):
+/// Example (from TypeScript, on the replica; see canisters/test/sharding-vectors.test.ts):
 /// ```ts
 /// const slot = await actor.slotOf('users', new TextEncoder().encode('alice')); // { ok: 1876 }
 /// ```

@@ -159,7 +159,8 @@ describe('migration resilience', () => {
     await d.index.upgradeDataCanisters();
     await settle(d);
     const status = (await d.index.upgradeStatus())[0];
-    expect(status).toBeUndefined(); // finished and cleared
+    expect(status).toMatchObject({ finished: true, pending: [], failed: [] });
+    expect(status?.done).toHaveLength(3);
     const versions = await Promise.all((await d.index.dataCanisters()).map(async (id) => (await d.replica.canisterStatus(id, { sender: d.indexId })).version));
     expect(versions.every((v) => v > 2n)).toBe(true);
     await expectAllReadable(router, model);

@@ -84,6 +84,7 @@ const UpgradeStatus = IDL.Record({
   done: IDL.Vec(IDL.Principal),
   failed: IDL.Vec(IDL.Tuple(IDL.Principal, IDL.Text)),
   current: IDL.Opt(IDL.Record({ canister: IDL.Principal, step: IDL.Variant({ stop: IDL.Null, install: IDL.Null, start: IDL.Null }) })),
+  finished: IDL.Bool,
 });
 const StepOutcome = IDL.Record({ did: IDL.Text, more: IDL.Bool });
 
@@ -199,6 +200,7 @@ export interface UpgradeStatusValue {
   done: Principal[];
   failed: Array<[Principal, string]>;
   current: [] | [{ canister: Principal; step: { stop: null } | { install: null } | { start: null } }];
+  finished: boolean;
 }
 
 /** The index methods the client and the CLI call. */

@@ -123,7 +123,7 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
   let code: InstalledCode;
   try {
     const imports = { ic0: createIc0(c, env, sandbox, compiled.prepared.memory.memory64) };
-    const instance = new WasmInstance(compiled, imports, keepMemory ? old!.instance.journal : undefined);
+    const instance = keepMemory ? new WasmInstance(compiled, imports, old!.instance.journal, old!.instance.memoryPages) : new WasmInstance(compiled, imports);
     sandbox.instance = instance;
     code = {
       compiled,

@@ -5,7 +5,7 @@
  * Invariants:
  *  1. Between executions the dirty list is empty and every bitmap byte is 0.
  *  2. While an execution runs, the undo memory holds, for each listed page, its content
- *     as of {@link begin}.
+ *     when the execution started.
  *  3. {@link dirtySinceCheckpoint} lists every page a committed execution wrote since the
  *     last checkpoint (persistence writes only those).
  *
@@ -22,7 +22,6 @@ export class MemoryJournal {
   readonly dirty: WebAssembly.Memory;
   readonly undo: WebAssembly.Memory;
   readonly dirtySinceCheckpoint = new Set<number>();
-  #pagesAtBegin = 0;
 
   constructor(memory64: boolean, initialPages: bigint) {
     this.memory64 = memory64;
@@ -41,11 +40,6 @@ export class MemoryJournal {
     return this.main.buffer.byteLength / WASM_PAGE_BYTES;
   }
 
-  /** Starts an execution: later writes are journaled until {@link commit} or {@link rollback}. */
-  begin(): void {
-    this.#pagesAtBegin = this.pages;
-  }
-
   /** Keeps the execution's writes. @returns the pages it wrote */
   commit(): number[] {
     const pages = this.#takeList();
@@ -54,22 +48,19 @@ export class MemoryJournal {
   }
 
   /**
-   * Puts memory back as it was at {@link begin}.
-   * @returns true when the memory had grown and was replaced (instances must be re-instantiated)
+   * Puts memory back as it was at {@link begin}, at the cost of the pages written.
+   *
+   * Memory cannot shrink, and replacing it costs a copy of all of it, so memory that grew
+   * during the execution stays grown, holding zeros as new pages do (every page written
+   * after the growth was journaled as the zeros it held). The IC would shrink it back; the
+   * difference shows only in memory sizes (`canister_status`) and storage charges.
    */
-  rollback(): boolean {
+  rollback(): void {
     const main = new Uint8Array(this.main.buffer);
     const undo = new Uint8Array(this.undo.buffer);
-    const pages = this.#takeList();
-    pages.forEach((p, k) => {
-      if (p < this.#pagesAtBegin) main.set(undo.subarray(k * WASM_PAGE_BYTES, (k + 1) * WASM_PAGE_BYTES), p * WASM_PAGE_BYTES);
+    this.#takeList().forEach((p, k) => {
+      main.set(undo.subarray(k * WASM_PAGE_BYTES, (k + 1) * WASM_PAGE_BYTES), p * WASM_PAGE_BYTES);
     });
-    if (this.pages === this.#pagesAtBegin) return false;
-    // Memory cannot shrink: replace it with one of the old size (rare: a trap after memory.grow).
-    const smaller = newMemory(this.memory64, BigInt(this.#pagesAtBegin));
-    new Uint8Array(smaller.buffer).set(main.subarray(0, this.#pagesAtBegin * WASM_PAGE_BYTES));
-    this.main = smaller;
-    return true;
   }
 
   /**

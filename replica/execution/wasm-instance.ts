@@ -7,9 +7,9 @@
  * see memory-journal.ts), not the size of the canister.
  */
 import { ErrorCode, Trap } from '../errors.ts';
-import { INSTRUCTIONS_EXPORT, INSTRUCTION_LIMIT_EXPORT, instrumentModule } from '../wasm/instrument.ts';
+import { INSTRUCTIONS_EXPORT, INSTRUCTION_LIMIT_EXPORT, MEMORY_PAGES_EXPORT, instrumentModule } from '../wasm/instrument.ts';
 import { START_EXPORT, TABLE_EXPORT, prepareModule, type PreparedModule } from '../wasm/prepare.ts';
-import { MemoryJournal } from './memory-journal.ts';
+import { MemoryJournal, WASM_PAGE_BYTES } from './memory-journal.ts';
 
 /** A compiled module, shared by every instance of the same wasm. */
 export interface CompiledModule {
@@ -44,16 +44,20 @@ export class WasmInstance {
   #table: WebAssembly.Table | undefined;
   #counter!: WebAssembly.Global;
   #limit!: WebAssembly.Global;
+  #pages!: WebAssembly.Global;
+  #savedPages: bigint = 0n;
 
   /**
    * Instantiates `compiled` on `journal`'s memory (a new memory of the module's initial
-   * size when absent). Does not run the start function: see {@link runStart}.
+   * size when absent), seeing `pages` of it (default: all of it). Does not run the start
+   * function: see {@link runStart}.
    */
-  constructor(compiled: CompiledModule, imports: ImportObject, journal?: MemoryJournal) {
+  constructor(compiled: CompiledModule, imports: ImportObject, journal?: MemoryJournal, pages?: bigint) {
     this.compiled = compiled;
     this.#imports = imports;
     this.journal = journal ?? new MemoryJournal(compiled.prepared.memory.memory64, compiled.prepared.memory.minPages);
     this.#instantiate();
+    this.memoryPages = pages ?? BigInt(this.journal.pages);
   }
 
   #instantiate(): void {
@@ -63,14 +67,25 @@ export class WasmInstance {
     this.#table = ex[TABLE_EXPORT] as WebAssembly.Table | undefined;
     this.#counter = ex[INSTRUCTIONS_EXPORT] as WebAssembly.Global;
     this.#limit = ex[INSTRUCTION_LIMIT_EXPORT] as WebAssembly.Global;
+    this.#pages = ex[MEMORY_PAGES_EXPORT] as WebAssembly.Global;
+  }
+
+  /** The memory size the canister sees, in 64 KiB pages (its `memory.size`). */
+  get memoryPages(): bigint {
+    return BigInt(this.#pages.value as bigint | number);
+  }
+
+  set memoryPages(pages: bigint) {
+    this.#pages.value = this.compiled.prepared.memory.memory64 ? pages : Number(pages);
   }
 
   get memory(): WebAssembly.Memory {
     return this.journal.main;
   }
 
+  /** The memory size the canister sees, in bytes. */
   get memoryBytes(): number {
-    return this.journal.main.buffer.byteLength;
+    return Number(this.memoryPages) * WASM_PAGE_BYTES;
   }
 
   has(exportName: string): boolean {
@@ -123,8 +138,8 @@ export class WasmInstance {
 
   /** Starts an atomic execution with an instruction limit. */
   begin(limit: bigint): void {
-    this.journal.begin();
     this.#savedGlobals = this.#globals.map((g) => g.value as number | bigint);
+    this.#savedPages = this.memoryPages;
     this.resetCounter(limit);
   }
 
@@ -135,8 +150,9 @@ export class WasmInstance {
 
   /** Puts memory and globals back as they were at {@link begin}. */
   rollback(): void {
-    if (this.journal.rollback()) this.#instantiate();
+    this.journal.rollback();
     this.setGlobalValues(this.#savedGlobals);
+    this.memoryPages = this.#savedPages;
   }
 
   /** Current values of the mutable globals (for checkpoints). */

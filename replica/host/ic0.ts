@@ -51,10 +51,14 @@ export class Sandbox {
   instance: WasmInstance | undefined;
   #view: Uint8Array | undefined;
 
-  /** A view of wasm memory; refreshed when memory.grow (or a rollback) replaced the buffer. */
+  /**
+   * A view of the memory the canister sees (its logical size, see wasm/instrument.ts);
+   * refreshed when memory.grow replaced the buffer or the size changed.
+   */
   heap(): Uint8Array {
     const buffer = this.instance!.memory.buffer;
-    if (!this.#view || this.#view.buffer !== buffer) this.#view = new Uint8Array(buffer);
+    const size = this.instance!.memoryBytes;
+    if (!this.#view || this.#view.buffer !== buffer || this.#view.length !== size) this.#view = new Uint8Array(buffer, 0, size);
     return this.#view;
   }
 

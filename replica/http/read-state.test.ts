@@ -122,16 +122,17 @@ describe('request_status', () => {
 });
 
 describe('canister paths', () => {
-  it('serves a private custom section to a controller and refuses it with 403 to others', async () => {
-    const controller = await agentAs(); // the anonymous principal created the canister
-    const status = await CanisterStatus.request({ canisterId, agent: controller, paths: ['candid'] });
+  it('serves public metadata to anyone, and a private custom section only to controllers (403 to others)', async () => {
+    const other = await agentAs(Ed25519KeyIdentity.generate());
+    const status = await CanisterStatus.request({ canisterId, agent: other, paths: ['candid'] });
     expect(status.get('candid')).toContain('incThenTrap');
 
-    const other = await agentAs(Ed25519KeyIdentity.generate());
-    const paths = [[label('canister'), canisterId.toUint8Array(), label('metadata'), label('candid:service')]];
+    const controller = await agentAs(); // the anonymous principal created the canister
+    const paths = [[label('canister'), canisterId.toUint8Array(), label('metadata'), label('motoko:stable-types')]];
+    expect((await controller.readState(canisterId, { paths })).certificate.length).toBeGreaterThan(0);
     expect(await refusal(other.readState(canisterId, { paths }))).toEqual({
       status: 403,
-      text: 'Custom section candid:service can only be requested by the controllers of the canister.',
+      text: 'Custom section motoko:stable-types can only be requested by the controllers of the canister.',
     });
   });
 

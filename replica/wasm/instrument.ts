@@ -23,6 +23,13 @@
  *  5. The replica undoes a message by copying the listed pages back, and commits it by
  *     clearing their bitmap bytes: both cost what the message wrote.
  *
+ * Logical memory size:
+ *  6. `memory.size` and `memory.grow` are replaced by calls to injected functions over the
+ *     global `__bigmap_memory_pages`: the size the canister sees. `memory.grow` grows the
+ *     real memory only past what it already has. A rollback restores the global like any
+ *     other, so memory that grew in a rolled-back message is invisible again, at no copy
+ *     (real memory cannot shrink; its extra pages are zeros, as new pages are).
+ *
  * Layout of the dirty memory: bitmap at [0, {@link BITMAP_BYTES}), the count of listed
  * pages at {@link COUNT_OFFSET}, the list (8 bytes per entry) from {@link LIST_OFFSET}.
  * Page k of the list is saved at undo offset k × 64 KiB.
@@ -40,6 +47,7 @@ export const DIRTY_MEMORY_IMPORT = '__bigmap_dirty';
 export const UNDO_MEMORY_IMPORT = '__bigmap_undo';
 export const INSTRUCTIONS_EXPORT = '__bigmap_instructions';
 export const INSTRUCTION_LIMIT_EXPORT = '__bigmap_instruction_limit';
+export const MEMORY_PAGES_EXPORT = '__bigmap_memory_pages';
 
 const I32 = 0x7f;
 const I64 = 0x7e;
@@ -49,6 +57,7 @@ const F64 = 0x7c;
 /** Opcodes that differ by address type. */
 interface AddressOps {
   type: number;
+  gtU: number;
   const: number;
   add: number;
   sub: number;
@@ -61,8 +70,8 @@ interface AddressOps {
   loadAlign: number;
   store: number;
 }
-const ADDR64: AddressOps = { type: I64, const: 0x42, add: 0x7c, sub: 0x7d, shl: 0x86, shrU: 0x88, eqz: 0x50, eq: 0x51, leU: 0x58, load: 0x29, loadAlign: 3, store: 0x37 };
-const ADDR32: AddressOps = { type: I32, const: 0x41, add: 0x6a, sub: 0x6b, shl: 0x74, shrU: 0x76, eqz: 0x45, eq: 0x46, leU: 0x4d, load: 0x28, loadAlign: 2, store: 0x36 };
+const ADDR64: AddressOps = { type: I64, gtU: 0x56, const: 0x42, add: 0x7c, sub: 0x7d, shl: 0x86, shrU: 0x88, eqz: 0x50, eq: 0x51, leU: 0x58, load: 0x29, loadAlign: 3, store: 0x37 };
+const ADDR32: AddressOps = { type: I32, gtU: 0x4b, const: 0x41, add: 0x6a, sub: 0x6b, shl: 0x74, shrU: 0x76, eqz: 0x45, eq: 0x46, leU: 0x4d, load: 0x28, loadAlign: 2, store: 0x36 };
 
 export interface InstrumentedModule {
   bytes: Uint8Array;
@@ -85,9 +94,14 @@ export function instrumentModule(prepared: Uint8Array): InstrumentedModule {
   const definedGlobals = countEntries(find(SectionId.Global));
 
   const touchType = types.length;
+  const sizeType = types.length + 1;
+  const growType = types.length + 2;
   const touchFunction = imports.functions + definedTypes.length;
+  const sizeFunction = touchFunction + 1;
+  const growFunction = touchFunction + 2;
   const counterGlobal = imports.globals + definedGlobals;
   const limitGlobal = counterGlobal + 1;
+  const pagesGlobal = counterGlobal + 2;
 
   const memoryType = (pages: number) => new WasmWriter().byte(memory64 ? 0x04 : 0x00).u32(pages).finish();
   const newImports = [
@@ -100,30 +114,38 @@ export function instrumentModule(prepared: Uint8Array): InstrumentedModule {
   const cr = new WasmReader(codeSection.payload);
   const bodyCount = cr.u32();
   const bodies: Uint8Array[] = [];
-  const ctx: EmitContext = { A, memory64, touchFunction, counterGlobal, limitGlobal };
+  const ctx: EmitContext = { A, memory64, touchFunction, sizeFunction, growFunction, counterGlobal, limitGlobal };
   for (let i = 0; i < bodyCount; i++) {
     const size = cr.u32();
     const paramCount = types[definedTypes[i]].params;
     bodies.push(instrumentBody(cr.take(size), paramCount, ctx));
   }
-  bodies.push(touchBody(A));
+  bodies.push(touchBody(A), sizeBody(pagesGlobal), growBody(A, pagesGlobal));
 
   const out: Section[] = sections.map((s): Section => {
     switch (s.id) {
       case SectionId.Type:
-        return { id: s.id, payload: appendEntries(s.payload, [new WasmWriter().byte(0x60).u32(2).byte(A.type).byte(A.type).u32(0).finish()]) };
+        return {
+          id: s.id,
+          payload: appendEntries(s.payload, [
+            new WasmWriter().byte(0x60).u32(2).byte(A.type).byte(A.type).u32(0).finish(), // touch
+            new WasmWriter().byte(0x60).u32(0).u32(1).byte(A.type).finish(), // memory size
+            new WasmWriter().byte(0x60).u32(1).byte(A.type).u32(1).byte(A.type).finish(), // memory grow
+          ]),
+        };
       case SectionId.Import:
         return { id: s.id, payload: appendEntries(s.payload, newImports) };
       case SectionId.Function:
-        return { id: s.id, payload: appendEntries(s.payload, [new WasmWriter().u32(touchType).finish()]) };
+        return { id: s.id, payload: appendEntries(s.payload, [touchType, sizeType, growType].map((t) => new WasmWriter().u32(t).finish())) };
       case SectionId.Global:
-        return { id: s.id, payload: appendEntries(s.payload, [mutableI64Global(0n), mutableI64Global(-1n)]) };
+        return { id: s.id, payload: appendEntries(s.payload, newGlobals(A)) };
       case SectionId.Export:
         return {
           id: s.id,
           payload: appendEntries(s.payload, [
             new WasmWriter().name(INSTRUCTIONS_EXPORT).byte(3).u32(counterGlobal).finish(),
             new WasmWriter().name(INSTRUCTION_LIMIT_EXPORT).byte(3).u32(limitGlobal).finish(),
+            new WasmWriter().name(MEMORY_PAGES_EXPORT).byte(3).u32(pagesGlobal).finish(),
           ]),
         };
       case SectionId.Code: {
@@ -135,7 +157,7 @@ export function instrumentModule(prepared: Uint8Array): InstrumentedModule {
         return s;
     }
   });
-  if (!find(SectionId.Global)) insertSection(out, { id: SectionId.Global, payload: appendEntries(new WasmWriter().u32(0).finish(), [mutableI64Global(0n), mutableI64Global(-1n)]) });
+  if (!find(SectionId.Global)) insertSection(out, { id: SectionId.Global, payload: appendEntries(new WasmWriter().u32(0).finish(), newGlobals(A)) });
   return { bytes: writeSections(out), memory64 };
 }
 
@@ -143,6 +165,8 @@ interface EmitContext {
   A: AddressOps;
   memory64: boolean;
   touchFunction: number;
+  sizeFunction: number;
+  growFunction: number;
   counterGlobal: number;
   limitGlobal: number;
 }
@@ -263,6 +287,10 @@ function instrumentBody(body: Uint8Array, paramCount: number, ctx: EmitContext):
       get(L.addr);
       get(ins.op === Op.memoryFill ? L.i32 : L.src);
       get(L.n);
+    } else if (ins.op === Op.memorySize || ins.op === Op.memoryGrow) {
+      // The canister's own view of its size (module comment, step 6).
+      w.byte(0x10).u32(ins.op === Op.memorySize ? ctx.sizeFunction : ctx.growFunction);
+      continue;
     } else if (ins.op === Op.memoryInit) {
       set(L.i32b); // size (i32)
       set(L.i32); // source offset in the segment (i32)
@@ -324,6 +352,42 @@ function touchBody(A: AddressOps): Uint8Array {
 
 function mutableI64Global(init: bigint): Uint8Array {
   return new WasmWriter().byte(I64).byte(1).byte(0x42).s64(init).byte(0x0b).finish();
+}
+
+/** Instruction counter, instruction limit, logical memory size in pages (set by the replica). */
+function newGlobals(A: AddressOps): Uint8Array[] {
+  const pages = new WasmWriter().byte(A.type).byte(1).byte(A.const).s64(0n).byte(0x0b).finish();
+  return [mutableI64Global(0n), mutableI64Global(-1n), pages];
+}
+
+/** `memory.size` as the canister sees it. */
+function sizeBody(pagesGlobal: number): Uint8Array {
+  return new WasmWriter().u32(0).byte(0x23).u32(pagesGlobal).byte(0x0b).finish();
+}
+
+/**
+ * `memory.grow(delta)` as the canister sees it: grows the logical size, and the real
+ * memory only where it is smaller; -1 if the real memory cannot grow.
+ */
+function growBody(A: AddressOps, pagesGlobal: number): Uint8Array {
+  const w = new WasmWriter();
+  const [delta, old, wanted] = [0, 1, 2];
+  const c = (v: bigint) => w.byte(A.const).s64(v);
+  w.u32(1).u32(2).byte(A.type); // locals: old, wanted
+  w.byte(0x23).u32(pagesGlobal).byte(0x22).u32(old); // old = pages
+  w.byte(0x20).u32(delta).byte(A.add).byte(0x21).u32(wanted); // wanted = old + delta
+  w.byte(0x20).u32(wanted).byte(0x3f).u32(0).byte(A.gtU); // wanted > real size?
+  w.byte(0x04).byte(0x40);
+  w.byte(0x20).u32(wanted).byte(0x3f).u32(0).byte(A.sub).byte(0x40).u32(0); // memory.grow(wanted - real)
+  c(-1n);
+  w.byte(A.eq).byte(0x04).byte(0x40);
+  c(-1n);
+  w.byte(0x0f).byte(0x0b); // return -1
+  w.byte(0x0b);
+  w.byte(0x20).u32(wanted).byte(0x24).u32(pagesGlobal); // pages = wanted
+  w.byte(0x20).u32(old);
+  w.byte(0x0b);
+  return w.finish();
 }
 
 function appendEntries(payload: Uint8Array, entries: Uint8Array[]): Uint8Array {
