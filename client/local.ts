@@ -7,7 +7,7 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Identity } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
 import { compileBigMapCanister } from '../canisters/build.ts';
-import { Replica, createHttpHandler } from '../replica/index.ts';
+import { Replica, createHttpHandler, type ReplicaOptions } from '../replica/index.ts';
 import { indexInitArgument, type IndexSettings } from './deploy.ts';
 import { BigMap } from './bigmap.ts';
 import type { ClientOptions } from './options.ts';
@@ -19,6 +19,8 @@ export interface LocalOptions {
   identity?: Identity;
   /** Client options. */
   options?: Partial<ClientOptions>;
+  /** Options of the embedded replica (e.g. `onExecuted` to count instructions). */
+  replica?: ReplicaOptions;
 }
 
 export interface LocalBigMap {
@@ -34,7 +36,7 @@ export interface LocalBigMap {
 const LOCAL_INDEX_CYCLES = 10n ** 18n;
 
 export async function startLocal(options: LocalOptions = {}): Promise<LocalBigMap> {
-  const replica = await Replica.create();
+  const replica = await Replica.create(options.replica);
   const identity = options.identity ?? Ed25519KeyIdentity.generate();
   const owner = identity.getPrincipal();
   const indexCanisterId = await replica.createCanister({ controllers: [owner], cycles: LOCAL_INDEX_CYCLES, sender: owner });
