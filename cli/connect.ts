@@ -4,10 +4,11 @@
  * or mainnet; as `--identity <pem>`, or the state directory's owner identity, or anonymous.
  */
 import type { Identity } from '@dfinity/agent';
+import { Principal } from '@dfinity/principal';
 import { existsSync } from 'node:fs';
-import { BigMap, MAINNET_HOST } from '../client/index.ts';
+import { BigMap, MAINNET_HOST, loadPemIdentity } from '../client/index.ts';
 import { CliError, EXIT } from './errors.ts';
-import { loadIdentity, readNetwork, statePaths } from './state.ts';
+import { readNetwork, statePaths } from './state.ts';
 
 export interface ConnectionOptions {
   state: string;
@@ -31,6 +32,11 @@ export async function connect(options: ConnectionOptions): Promise<BigMap> {
     url = network.url;
     indexCanisterId = options.index ?? network.indexCanisterId;
   }
+  try {
+    Principal.fromText(indexCanisterId);
+  } catch {
+    throw new CliError(`${JSON.stringify(indexCanisterId)} is not a canister id (one looks like bkyz2-fmaaa-aaaaa-qaaaq-cai).`, EXIT.usage);
+  }
   const identity = resolveIdentity(options);
   try {
     return await BigMap.connect({ host: url, indexCanisterId, ...(identity ? { identity } : {}), options: { retryBudgetMs: 5_000 } });
@@ -44,7 +50,7 @@ export async function connect(options: ConnectionOptions): Promise<BigMap> {
 }
 
 function resolveIdentity(options: ConnectionOptions): Identity | undefined {
-  if (options.identity) return loadIdentity(options.identity);
+  if (options.identity) return loadPemIdentity(options.identity);
   const owner = statePaths(options.state).identity;
-  return !options.network && existsSync(owner) ? loadIdentity(owner) : undefined;
+  return !options.network && existsSync(owner) ? loadPemIdentity(owner) : undefined;
 }

@@ -29,6 +29,8 @@ export function exitCodeOf(error: unknown): number {
   switch (error instanceof BigMapError ? error.name : '') {
     case 'TransportError':
       return EXIT.unreachable;
+    case 'IdentityFileError':
+      return EXIT.usage;
     case 'UnauthorizedError':
       return EXIT.unauthorized;
     case 'InvalidKeyError':

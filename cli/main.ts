@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerDataCommands } from './commands/data.ts';
+import { registerStartCommand } from './commands/start.ts';
 import { EXIT, exitCodeOf, renderError } from './errors.ts';
 import { DEFAULT_STATE_DIR } from './state.ts';
 
@@ -26,8 +27,14 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
+registerStartCommand(program);
 registerDataCommands(program);
 registerAdminCommands(program);
+
+// The agent prints some failures (a canister outside the subnet's ranges) straight to the
+// console with a stack trace; the CLI reports them in its own error line instead.
+const verbose = process.argv.includes('--verbose');
+if (!verbose) console.warn = () => {};
 
 try {
   await program.parseAsync(process.argv);
@@ -35,7 +42,7 @@ try {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
   } else {
-    console.error(renderError(error, process.argv.includes('--verbose')));
+    console.error(renderError(error, verbose));
     process.exitCode = exitCodeOf(error);
   }
 }

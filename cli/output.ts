@@ -4,11 +4,11 @@
  */
 import { SingleBar } from 'cli-progress';
 
-/** Version of the `--json` output shape. */
-export const JSON_OUTPUT_VERSION = 1;
+/** Version of the `--json` output shape (`schemaVersion` in every output). */
+export const JSON_SCHEMA_VERSION = 1;
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify({ version: JSON_OUTPUT_VERSION, ...(value as object) }, jsonReplacer, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...(value as object) }, jsonReplacer, 2)}\n`);
 }
 
 /** bigint as a decimal string, bytes as base64: JSON has neither. */

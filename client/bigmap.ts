@@ -75,6 +75,8 @@ export class BigMap {
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.rootKey ? { rootKey: options.rootKey } : {}),
         shouldFetchRootKey: !options.rootKey && (options.fetchRootKey ?? host !== MAINNET_HOST),
+        // The client reports failures in its own errors (with the agent's as their cause).
+        logToConsole: false,
       }));
     const index = Actor.createActor<IndexService>(indexIdlFactory, { agent, canisterId: indexCanisterId });
     const dataActor = (id: Principal) => Actor.createActor<DataService>(dataIdlFactory, { agent, canisterId: id });

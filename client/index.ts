@@ -15,6 +15,8 @@ export { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from './options.ts';
 export type { BigMapEvents } from './events.ts';
 export type { Stats, CanisterStats, MigrationInfo, Progress } from './admin.ts';
 export type { LocalBigMap, LocalOptions } from './local.ts';
+export { localStatePaths } from './local-paths.ts';
+export { IdentityFileError, ensurePemIdentity, loadPemIdentity } from './identity-file.ts';
 export type { IndexSettings } from './deploy.ts';
 export { indexInitArgument } from './deploy.ts';
 export * from './errors/index.ts';

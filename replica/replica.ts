@@ -33,9 +33,8 @@ import {
 import { CanisterRejectError, ErrorCode, NoProgressError, UnsupportedRuntimeError, reject, type Reject } from './errors.ts';
 import { Canister, type Settings } from './execution/canister.ts';
 import { emptyCanister, executeInspect, executeMessage, executeQuery, outOfCycles, type Effects, type ExecutionEnv } from './execution/execute.ts';
-import type { InstallEnv } from './execution/install.ts';
 import type { CallOrigin, Execution, Message, OutgoingCall, ResponsePayload } from './execution/types.ts';
-import { compileModule, type CompiledModule } from './execution/wasm-instance.ts';
+import { compileModule, moduleSha256, type CompiledModule } from './execution/wasm-instance.ts';
 import type { Trap } from './errors.ts';
 import { ReplicaKeys } from './http/keys.ts';
 import { MANAGEMENT_CANISTER, canisterIdFromU64, canisterIdToU64, principalKey } from './ids.ts';
@@ -43,6 +42,14 @@ import { CanisterIdResult, CanisterStatusResult, InstallCodeArgs, ChunkHash, Ins
 import { callManagement, type ManagementEnv } from './management/management.ts';
 import { LiveDriver } from './live.ts';
 import { createActor, type ReplicaActor } from './actor.ts';
+import { MemoryJournal, WASM_PAGE_BYTES } from './execution/memory-journal.ts';
+import { instantiateCode, type InstallEnv } from './execution/install.ts';
+import { restoreCanisterFields, snapshotCanister, decodeGlobal } from './state/canister-snapshot.ts';
+import { Checkpointer, type Captured } from './state/checkpointer.ts';
+import { PageCapture } from './state/page-capture.ts';
+import type { ReplicaSnapshot } from './state/replica-snapshot.ts';
+import { fromSnapshotJson, toSnapshotJson } from './state/snapshot-json.ts';
+import { StateDirectory, type CheckpointData } from './state/state-directory.ts';
 
 /** The first canister id this replica mints: the first id of a dfx local replica (`bkyz2-fmaaa-aaaaa-qaaaq-cai`). */
 export const FIRST_CANISTER_ID = 0x8000_0000_0010_0001n;
@@ -72,6 +79,24 @@ export interface ReplicaOptions {
   onExecuted?: (record: ExecutionRecord) => void;
   /** Rounds one call may take before it fails with {@link NoProgressError}. @default 100000 */
   maxRoundsPerCall?: number;
+  /**
+   * Keep the replica's state in this directory: restore it from there, and checkpoint it
+   * there (see state/state-directory.ts). A restored replica keeps its keys, time and ids;
+   * `keySeed`, `initialTimeMs` and `randomSeed` only apply to a new directory.
+   * @default none: the replica lives in memory
+   */
+  stateDir?: string;
+  /** Milliseconds between checkpoints while the state changes (with `stateDir`). @default 1000 */
+  checkpointIntervalMs?: number;
+  /**
+   * `interval`: a crash loses at most the updates of the last `checkpointIntervalMs`.
+   * `every-update`: an ingress update is answered only once a checkpoint holds its effects
+   * (concurrent updates share checkpoints), so no answered update is ever lost.
+   * @default 'interval'
+   */
+  durability?: 'interval' | 'every-update';
+  /** Called when an interval checkpoint fails. @default print a warning */
+  onCheckpointError?: (error: Error) => void;
 }
 
 /** One execution, as reported to {@link ReplicaOptions.onExecuted}. */
@@ -131,7 +156,8 @@ export interface IngressRecord {
   retainUntilMs?: number;
 }
 
-interface ManagementMessage {
+/** A message waiting for the management canister. */
+export interface ManagementMessage {
   caller: Uint8Array;
   fromCanister: boolean;
   method: string;
@@ -163,10 +189,17 @@ export class Replica {
   readonly #logs = new Map<string, string[]>();
   #closed = false;
   #live: LiveDriver | undefined;
+  #checkpointer: Checkpointer | undefined;
+  readonly #pageCapture = new PageCapture();
+  /** Counts rounds and submissions, so idle replicas skip interval checkpoints. */
+  #changes = 0;
+  #changesCaptured = 0;
+  /** Answered ingress messages whose answer waits for a checkpoint (`durability: 'every-update'`). */
+  readonly #undurable = new Set<string>();
 
-  private constructor(options: ReplicaOptions) {
+  private constructor(options: ReplicaOptions, keys: ReplicaKeys) {
     this.#options = options;
-    this.keys = options.keySeed ? ReplicaKeys.fromSeed(options.keySeed) : ReplicaKeys.generate();
+    this.keys = keys;
     this.#timeNanos = BigInt(options.initialTimeMs ?? DEFAULT_START_TIME_MS) * 1_000_000n;
     this.#lastChargeNanos = this.#timeNanos;
     this.#random = new Uint8Array(createHash('sha256').update(`bigmap-replica raw_rand ${options.randomSeed ?? 0}`).digest());
@@ -185,7 +218,26 @@ export class Replica {
    */
   static async create(options: ReplicaOptions = {}): Promise<Replica> {
     assertSupportedRuntime();
-    return new Replica(options);
+    const newKeys = () => (options.keySeed ? ReplicaKeys.fromSeed(options.keySeed) : ReplicaKeys.generate());
+    if (options.stateDir === undefined) return new Replica(options, newKeys());
+    const directory = await StateDirectory.open(options.stateDir);
+    try {
+      let replica: Replica;
+      if (directory.hasCheckpoint) {
+        const snapshot = fromSnapshotJson<ReplicaSnapshot>(await directory.readSnapshot());
+        replica = new Replica(options, ReplicaKeys.fromSeed(snapshot.keySeed));
+        await replica.#restore(snapshot, directory);
+      } else {
+        replica = new Replica(options, newKeys());
+      }
+      replica.#persistTo(directory);
+      // A new directory gets its manifest at once: from then on it is recognizably ours.
+      if (!directory.hasCheckpoint) await replica.checkpoint();
+      return replica;
+    } catch (e) {
+      await directory.close();
+      throw e;
+    }
   }
 
   // ---------------------------------------------------------------- identity
@@ -249,6 +301,7 @@ export class Replica {
   /** One scheduler round, synchronously. */
   round(): void {
     this.#assertOpen();
+    this.#changes++;
     this.#timeNanos += 1n;
     const env = this.#env();
     for (const c of this.#order) {
@@ -319,6 +372,7 @@ export class Replica {
     const messageId = options.messageId ?? this.#newMessageId();
     // The IC deduplicates ingress by request id: a resubmitted message is not run twice.
     if (this.#ingress.has(messageId)) return { messageId };
+    this.#changes++;
     const origin: CallOrigin = { kind: 'ingress', messageId };
     const record: IngressRecord = { status: 'received', ...(options.retainUntilMs === undefined ? {} : { retainUntilMs: options.retainUntilMs }) };
     if (canisterId.toUint8Array().length === 0) {
@@ -356,12 +410,15 @@ export class Replica {
       const record = this.#ingress.get(messageId);
       if (!record) throw new Error(`Unknown ingress message ${messageId}`);
       if (record.status === 'replied' || record.status === 'rejected') {
+        if (this.#undurable.has(messageId)) await this.whenAnswered(messageId);
         if (record.retainUntilMs === undefined) this.#ingress.delete(messageId);
         if (record.reject) throw new CanisterRejectError(record.reject);
         return record.reply!;
       }
       if (rounds >= maxRounds) throw new NoProgressError(`Ingress message ${messageId} was not answered within ${maxRounds} rounds`);
-      if (rounds > 0 && rounds % ROUNDS_PER_YIELD === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Yield to the event loop now and then, and on every call while checkpoints are
+      // written (their file writes need it; a loop of calls must not starve them).
+      if ((rounds > 0 && rounds % ROUNDS_PER_YIELD === 0) || (rounds === 0 && this.#checkpointer)) await new Promise((resolve) => setImmediate(resolve));
       this.round();
     }
   }
@@ -382,7 +439,7 @@ export class Replica {
    */
   whenAnswered(messageId: string): Promise<IngressRecord> {
     const record = this.#ingress.get(messageId);
-    if (record && (record.status === 'replied' || record.status === 'rejected')) return Promise.resolve(record);
+    if (record && (record.status === 'replied' || record.status === 'rejected') && !this.#undurable.has(messageId)) return Promise.resolve(record);
     return new Promise((resolve) => {
       let waiters = this.#answerWaiters.get(messageId);
       if (!waiters) this.#answerWaiters.set(messageId, (waiters = []));
@@ -392,7 +449,9 @@ export class Replica {
 
   /** The status of an ingress message, as read_state reports it. */
   ingressStatus(messageId: string): IngressRecord | undefined {
-    return this.#ingress.get(messageId);
+    const record = this.#ingress.get(messageId);
+    // An answer that waits for its checkpoint is not visible yet.
+    return record && this.#undurable.has(messageId) ? { status: 'processing' } : record;
   }
 
   /**
@@ -566,10 +625,23 @@ export class Replica {
     return this.#logs.get(principalKey(canisterId)) ?? [];
   }
 
-  /** Stops the replica; later calls fail. */
+  /**
+   * Writes a checkpoint of the state as of now to the state directory.
+   * @returns once it is on disk (at once without `stateDir`)
+   */
+  async checkpoint(): Promise<void> {
+    this.#assertOpen();
+    await this.#checkpointer?.request();
+  }
+
+  /** Stops the replica, after a last checkpoint with `stateDir`; later calls fail. */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.stopLive();
+    const checkpointer = this.#checkpointer;
+    this.#checkpointer = undefined;
     this.#closed = true;
+    await checkpointer?.close();
   }
 
   /** @internal The canister's state, for the HTTP interface and persistence. */
@@ -673,10 +745,10 @@ export class Replica {
   }
 
   #compile(wasm: Uint8Array): CompiledModule {
-    const key = createHash('sha256').update(wasm).digest('hex');
+    const key = moduleSha256(wasm);
     let compiled = this.#modules.get(key);
     if (!compiled) {
-      compiled = compileModule(wasm);
+      compiled = compileModule(wasm, key);
       this.#modules.set(key, compiled);
     }
     return compiled;
@@ -742,6 +814,103 @@ export class Replica {
     }
   }
 
+  #notifyAnswered(messageId: string): void {
+    const record = this.#ingress.get(messageId);
+    const waiters = this.#answerWaiters.get(messageId);
+    this.#answerWaiters.delete(messageId);
+    if (record) for (const resolve of waiters ?? []) resolve(record);
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  #persistTo(directory: StateDirectory): void {
+    this.#checkpointer = new Checkpointer(directory, () => this.#capture(), (e) => this.#checkpointFailed(e));
+    this.#checkpointer.startInterval(this.#options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, () => this.#changes !== this.#changesCaptured);
+  }
+
+  #checkpointFailed(error: Error): void {
+    if (this.#options.onCheckpointError) this.#options.onCheckpointError(error);
+    else process.emitWarning(`Replica checkpoint failed: ${error.message}`);
+  }
+
+  /** The state as of now, for a checkpoint (runs between rounds). */
+  #capture(): Captured {
+    this.#changesCaptured = this.#changes;
+    const modules = new Map<string, Uint8Array>();
+    const canisters: CheckpointData['canisters'] = new Map();
+    for (const c of this.#order) {
+      if (c.code) modules.set(c.code.compiled.sha256, c.code.compiled.wasm);
+      canisters.set(c.id.toText(), this.#pageCapture.capture(c));
+    }
+    this.#pageCapture.retain(new Set(this.#order.map((c) => c.key)));
+    const snapshot: ReplicaSnapshot = {
+      keySeed: this.keys.seed,
+      random: this.#random,
+      randomCounter: this.#randomCounter,
+      timeNanos: this.#timeNanos,
+      lastChargeNanos: this.#lastChargeNanos,
+      nextCanisterId: this.#nextCanisterId,
+      nextIngress: this.#nextIngress,
+      managementQueue: this.#managementQueue,
+      ingress: [...this.#ingress.entries()],
+      canisters: this.#order.map(snapshotCanister),
+    };
+    const covered = [...this.#undurable];
+    return {
+      data: { snapshot: toSnapshotJson(snapshot), modules, canisters },
+      written: () => {
+        for (const id of covered) {
+          this.#undurable.delete(id);
+          this.#notifyAnswered(id);
+        }
+      },
+      failed: (error) => {
+        // The next checkpoint must not build on files that may not exist.
+        this.#pageCapture.reset();
+        this.#checkpointFailed(error);
+      },
+    };
+  }
+
+  async #restore(s: ReplicaSnapshot, directory: StateDirectory): Promise<void> {
+    this.#random = s.random;
+    this.#randomCounter = s.randomCounter;
+    this.#timeNanos = s.timeNanos;
+    this.#lastChargeNanos = s.lastChargeNanos;
+    this.#nextCanisterId = s.nextCanisterId;
+    this.#nextIngress = s.nextIngress;
+    this.#managementQueue = s.managementQueue;
+    for (const [id, record] of s.ingress) this.#ingress.set(id, record);
+    const env = this.#env();
+    for (const saved of s.canisters) {
+      const c = new Canister(saved.id, saved.settings, saved.cycles, (canister, message) => this.#debugPrint(canister, message));
+      restoreCanisterFields(c, saved);
+      c.stable.sizePages = saved.stablePages;
+      if (saved.code) {
+        const compiled = this.#compile(await directory.readModule(saved.code.module));
+        const journal = new MemoryJournal(compiled.prepared.memory.memory64, saved.code.memoryPages);
+        c.code = instantiateCode(c, env, { compiled, moduleHash: saved.code.moduleHash, moduleBytes: saved.code.moduleBytes, memory: { journal, pages: saved.code.memoryPages } });
+        // Instantiation applied any active data segments; the checkpoint's pages are the truth.
+        new Uint8Array(journal.main.buffer).fill(0);
+        c.code.instance.setGlobalValues(saved.code.globals.map(decodeGlobal));
+      }
+      const id = saved.id.toText();
+      const memory = c.code ? new Uint8Array(c.code.instance.memory.buffer, 0, c.code.instance.memoryBytes) : new Uint8Array();
+      let stored = 0;
+      await directory.readPages(id, (space, page, data) => {
+        const inside = space === 'memory' ? (page + 1) * WASM_PAGE_BYTES <= memory.length : page < c.stable.sizePages;
+        if (!inside) throw new Error(`a page file holds ${space} page ${page} of ${id}, past the end of that memory`);
+        if (space === 'memory') memory.set(data, page * WASM_PAGE_BYTES);
+        else c.stable.loadPage(page, data);
+        stored++;
+      });
+      this.#pageCapture.adopt(c, directory.pageFiles(id).length, stored);
+      this.#canisters.set(c.key, c);
+      this.#order.push(c);
+    }
+    this.#order.sort((a, b) => Buffer.compare(a.idBytes, b.idBytes));
+  }
+
   #route(effects: Effects): void {
     for (const { from, callbackId, call } of effects.calls) this.#deliverCall(from, callbackId, call);
     for (const { origin, payload, refund } of effects.responses) this.#deliverResponse(origin, payload, refund);
@@ -776,8 +945,12 @@ export class Replica {
           record.status = 'rejected';
           record.reject = payload.reject;
         }
-        for (const resolve of this.#answerWaiters.get(origin.messageId) ?? []) resolve(record);
-        this.#answerWaiters.delete(origin.messageId);
+        if (this.#checkpointer && this.#options.durability === 'every-update') {
+          this.#undurable.add(origin.messageId);
+          this.#checkpointer.request().catch(() => {});
+        } else {
+          this.#notifyAnswered(origin.messageId);
+        }
         return;
       }
       case 'canister': {
@@ -792,6 +965,7 @@ export class Replica {
 }
 
 const EMPTY_CANDID = new Uint8Array(IDL.encode([], []));
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 const MAX_LOG_LINES = 1000;
 /** Rounds between sweeps of answered ingress records. */
 const SWEEP_EVERY_ROUNDS = 1024;

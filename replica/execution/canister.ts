@@ -94,8 +94,6 @@ export class Canister implements HostCanister {
   certifiedData: Uint8Array = new Uint8Array();
   readonly callContexts = new Map<number, CallContext>();
   readonly callbacks = new Map<number, Callback>();
-  /** Callbacks whose response must be dropped: their code was replaced by a reinstall. */
-  readonly abandonedCallbacks = new Set<number>();
   queue: Message[] = [];
   stopWaiters: StopWaiter[] = [];
   nextCallContextId = 1;

@@ -23,6 +23,7 @@ import { StableMemory } from '../state/stable-memory.ts';
 import type { Canister, InstalledCode } from './canister.ts';
 import { instructionLimit, toTrap, trapReject, type Effects, type ExecutionEnv } from './execute.ts';
 import { newExecution, type Execution } from './types.ts';
+import type { MemoryJournal } from './memory-journal.ts';
 import { WasmInstance, instructionLimitTrap, type CompiledModule } from './wasm-instance.ts';
 
 export const EOP_SECTION = 'icp:private enhanced-orthogonal-persistence';
@@ -119,20 +120,14 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
     if (trap) return fail(trap);
   }
 
-  const sandbox = new Sandbox();
   let code: InstalledCode;
   try {
-    const imports = { ic0: createIc0(c, env, sandbox, compiled.prepared.memory.memory64) };
-    const instance = keepMemory ? new WasmInstance(compiled, imports, old!.instance.journal, old!.instance.memoryPages) : new WasmInstance(compiled, imports);
-    sandbox.instance = instance;
-    code = {
+    code = instantiateCode(c, env, {
       compiled,
       moduleHash: new Uint8Array(createHash('sha256').update(req.wasm).digest()),
       moduleBytes: req.wasm.length,
-      instance,
-      sandbox,
-      enhancedOrthogonalPersistence: newIsEop,
-    };
+      ...(keepMemory ? { memory: { journal: old!.instance.journal, pages: old!.instance.memoryPages } } : {}),
+    });
   } catch (e) {
     return fail(new Trap(ErrorCode.CanisterInvalidWasm, `the Wasm module cannot be instantiated: ${(e as Error).message}`));
   }
@@ -158,6 +153,31 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
   if (req.mode !== 'upgrade') c.certifiedData = new Uint8Array();
   c.version++;
   return { effects };
+}
+
+/**
+ * Instantiates a module for canister `c`, on `memory` (a journal and the pages the
+ * canister sees) or on a new memory of the module's initial size. Runs nothing.
+ * @throws when the module cannot be instantiated
+ */
+export function instantiateCode(
+  c: Canister,
+  env: ExecutionEnv,
+  code: { compiled: CompiledModule; moduleHash: Uint8Array; moduleBytes: number; memory?: { journal: MemoryJournal; pages: bigint } },
+): InstalledCode {
+  const { compiled, memory } = code;
+  const sandbox = new Sandbox();
+  const imports = { ic0: createIc0(c, env, sandbox, compiled.prepared.memory.memory64) };
+  const instance = new WasmInstance(compiled, imports, memory?.journal, memory?.pages);
+  sandbox.instance = instance;
+  return {
+    compiled,
+    moduleHash: code.moduleHash,
+    moduleBytes: code.moduleBytes,
+    instance,
+    sandbox,
+    enhancedOrthogonalPersistence: compiled.prepared.customSections.has(EOP_SECTION),
+  };
 }
 
 /** uninstall_code: removes the module and memories; open calls are rejected. */

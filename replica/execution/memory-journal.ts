@@ -18,7 +18,7 @@ export const WASM_PAGE_BYTES = 65536;
 
 export class MemoryJournal {
   readonly memory64: boolean;
-  main: WebAssembly.Memory;
+  readonly main: WebAssembly.Memory;
   readonly dirty: WebAssembly.Memory;
   readonly undo: WebAssembly.Memory;
   readonly dirtySinceCheckpoint = new Set<number>();
@@ -101,12 +101,6 @@ export class MemoryJournal {
     if (this.memory64) view.setBigUint64(COUNT_OFFSET, 0n, true);
     else view.setUint32(COUNT_OFFSET, 0, true);
     return pages;
-  }
-
-  /** Replaces the main memory's content (restoring a checkpoint). REQUIRES: no execution is running. */
-  load(pages: number, content: (memory: Uint8Array) => void): void {
-    this.main = newMemory(this.memory64, BigInt(pages));
-    content(new Uint8Array(this.main.buffer));
   }
 }
 

@@ -6,6 +6,7 @@
  * or {@link WasmInstance.rollback}. Both ends cost what the execution wrote (dirty pages,
  * see memory-journal.ts), not the size of the canister.
  */
+import { createHash } from 'node:crypto';
 import { ErrorCode, Trap } from '../errors.ts';
 import { INSTRUCTIONS_EXPORT, INSTRUCTION_LIMIT_EXPORT, MEMORY_PAGES_EXPORT, instrumentModule } from '../wasm/instrument.ts';
 import { START_EXPORT, TABLE_EXPORT, prepareModule, type PreparedModule } from '../wasm/prepare.ts';
@@ -13,18 +14,27 @@ import { MemoryJournal, WASM_PAGE_BYTES } from './memory-journal.ts';
 
 /** A compiled module, shared by every instance of the same wasm. */
 export interface CompiledModule {
+  /** The module as installed, uncompressed (checkpoints store it). */
+  wasm: Uint8Array;
+  /** SHA-256 of {@link wasm}, hex. */
+  sha256: string;
   prepared: PreparedModule;
   module: WebAssembly.Module;
   /** Names of all exports, e.g. `canister_update put`. */
   exports: ReadonlySet<string>;
 }
 
+/** SHA-256 of a module, hex: the key of compiled modules. */
+export function moduleSha256(wasm: Uint8Array): string {
+  return createHash('sha256').update(wasm).digest('hex');
+}
+
 /** Prepares, instruments and compiles a canister module. @throws on an invalid module */
-export function compileModule(wasm: Uint8Array): CompiledModule {
+export function compileModule(wasm: Uint8Array, sha256 = moduleSha256(wasm)): CompiledModule {
   const prepared = prepareModule(wasm);
   const { bytes } = instrumentModule(prepared.bytes);
   const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-  return { prepared, module, exports: new Set(WebAssembly.Module.exports(module).map((e) => e.name)) };
+  return { wasm, sha256, prepared, module, exports: new Set(WebAssembly.Module.exports(module).map((e) => e.name)) };
 }
 
 type ImportObject = Record<string, Record<string, WebAssembly.ImportValue>>;
@@ -37,14 +47,13 @@ export function instructionLimitTrap(limit: bigint): Trap {
 export class WasmInstance {
   readonly compiled: CompiledModule;
   readonly journal: MemoryJournal;
-  #imports: ImportObject;
-  #instance!: WebAssembly.Instance;
-  #globals: WebAssembly.Global[] = [];
+  readonly #instance: WebAssembly.Instance;
+  readonly #globals: WebAssembly.Global[];
   #savedGlobals: Array<number | bigint> = [];
-  #table: WebAssembly.Table | undefined;
-  #counter!: WebAssembly.Global;
-  #limit!: WebAssembly.Global;
-  #pages!: WebAssembly.Global;
+  readonly #table: WebAssembly.Table | undefined;
+  readonly #counter: WebAssembly.Global;
+  readonly #limit: WebAssembly.Global;
+  readonly #pages: WebAssembly.Global;
   #savedPages: bigint = 0n;
 
   /**
@@ -54,20 +63,15 @@ export class WasmInstance {
    */
   constructor(compiled: CompiledModule, imports: ImportObject, journal?: MemoryJournal, pages?: bigint) {
     this.compiled = compiled;
-    this.#imports = imports;
     this.journal = journal ?? new MemoryJournal(compiled.prepared.memory.memory64, compiled.prepared.memory.minPages);
-    this.#instantiate();
-    this.memoryPages = pages ?? BigInt(this.journal.pages);
-  }
-
-  #instantiate(): void {
-    this.#instance = new WebAssembly.Instance(this.compiled.module, { ...this.#imports, env: { ...this.#imports.env, ...this.journal.imports() } });
+    this.#instance = new WebAssembly.Instance(compiled.module, { ...imports, env: { ...imports.env, ...this.journal.imports() } });
     const ex = this.#instance.exports;
     this.#globals = this.compiled.prepared.mutableGlobalExports.map((name) => ex[name] as WebAssembly.Global);
     this.#table = ex[TABLE_EXPORT] as WebAssembly.Table | undefined;
     this.#counter = ex[INSTRUCTIONS_EXPORT] as WebAssembly.Global;
     this.#limit = ex[INSTRUCTION_LIMIT_EXPORT] as WebAssembly.Global;
     this.#pages = ex[MEMORY_PAGES_EXPORT] as WebAssembly.Global;
+    this.memoryPages = pages ?? BigInt(this.journal.pages);
   }
 
   /** The memory size the canister sees, in 64 KiB pages (its `memory.size`). */
@@ -165,11 +169,6 @@ export class WasmInstance {
     this.#globals.forEach((g, i) => {
       g.value = values[i];
     });
-  }
-
-  /** Re-creates the instance after the journal's memory was replaced (restoring a checkpoint). */
-  reinstantiate(): void {
-    this.#instantiate();
   }
 }
 

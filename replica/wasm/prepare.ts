@@ -4,8 +4,8 @@
  *
  *  1. The module's own memory becomes the import `env.memory` (memory index 0 is
  *     unchanged, so no code needs rewriting). The replica owns the `WebAssembly.Memory`,
- *     can replace it after a trap that grew it, and hands the same memory to the next
- *     module on an upgrade with `wasm_memory_persistence = keep`.
+ *     hands the same memory to the next module on an upgrade with
+ *     `wasm_memory_persistence = keep`, and fills a new one when it restores a checkpoint.
  *  2. Every mutable global is exported (`__bigmap_global_<index>`), so its value can be
  *     saved before an execution and restored after a trap (V8 cannot snapshot an instance).
  *  3. The start function is removed from the start section and exported
