@@ -25,7 +25,15 @@ export function bytes(): Codec<Uint8Array> {
 
 /** UTF-8 text. */
 export function text(): Codec<string> {
-  return { name: 'text', encode: (v) => utf8.encode(v), decode: (b) => fromUtf8.decode(b) };
+  return {
+    name: 'text',
+    encode: (v) => {
+      // TextEncoder would store U+FFFD for a lone surrogate: the value read back would differ.
+      if (/\p{Cs}/u.test(v)) throw new TypeError('The text codec stores valid Unicode only: the value has a lone UTF-16 surrogate (use codecs.json or codecs.bytes)');
+      return utf8.encode(v);
+    },
+    decode: (b) => fromUtf8.decode(b),
+  };
 }
 
 /** JSON, as `JSON.stringify` writes it (no bigint, no Uint8Array). */

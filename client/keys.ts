@@ -22,7 +22,10 @@ export type ItemKey<F extends KeyFormat> = OutputKey<F> | { partition: OutputKey
 const utf8 = new TextEncoder();
 
 export function partBytes(part: KeyPart): Uint8Array {
-  return typeof part === 'string' ? utf8.encode(part) : part;
+  if (typeof part !== 'string') return part;
+  // TextEncoder turns every lone surrogate into U+FFFD: 'a\uD800' and 'a\uDBFF' would be one key.
+  if (/\p{Cs}/u.test(part)) throw new InvalidKeyError(`A text key part must be valid Unicode; ${JSON.stringify(part)} has a lone UTF-16 surrogate (pass bytes for binary keys)`);
+  return utf8.encode(part);
 }
 
 export function sortBytes(sort: SortPart | undefined): Uint8Array {

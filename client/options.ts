@@ -92,6 +92,9 @@ export function resolveOptions(options: Partial<ClientOptions> = {}): ClientOpti
     if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`Expected \`${name}\` to be a non-negative integer, got ${String(value)} (${typeof value})`);
   }
   if (resolved.maxBatchItems < 1) throw new TypeError(`Expected \`maxBatchItems\` to be at least 1, got ${resolved.maxBatchItems}`);
+  // A data canister refuses a larger call whole, and the IC refuses an ingress message over 2 MiB.
+  if (resolved.maxBatchItems > 10_000) throw new TypeError(`Expected \`maxBatchItems\` at most 10000 (a data canister's limit per call), got ${resolved.maxBatchItems}`);
+  if (resolved.maxBatchBytes > 2_000_000) throw new TypeError(`Expected \`maxBatchBytes\` at most 2000000 (a data canister's limit per call, under the IC's 2 MiB message limit), got ${resolved.maxBatchBytes}`);
   if (resolved.chunkSizeBytes < 1 || resolved.chunkSizeBytes > 1_800_000) throw new TypeError(`Expected \`chunkSizeBytes\` between 1 and 1800000, got ${resolved.chunkSizeBytes}`);
   if (resolved.chunkThresholdBytes > 1_800_000) throw new TypeError(`Expected \`chunkThresholdBytes\` at most 1800000 (one item must fit in a message), got ${resolved.chunkThresholdBytes}`);
   return resolved;

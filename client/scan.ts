@@ -8,7 +8,7 @@
  * `scanMerged`, which merges the target's items with the source's.
  */
 import { partitionRange, slotOf } from '../sharding/index.ts';
-import { BigMapError, TooManyRedirectsError } from './errors/index.ts';
+import { BigMapError, TooManyRedirectsError, UntrustedRedirectError } from './errors/index.ts';
 import type { ClientCore } from './core.ts';
 import type { ScanItemValue, ScanRequestValue, ScanResultValue } from './idl/data.ts';
 import { callWithRetries } from './routing/dispatch.ts';
@@ -40,8 +40,11 @@ export async function scanPage(core: ClientCore, slot: number, request: ScanRequ
     }
     if ('moved' in result) return 'moved';
     if ('migrating' in result) {
-      core.events.emit('redirected', { from: target, to: result.migrating.to.toText(), reason: 'migrating' });
-      target = result.migrating.to.toText();
+      const to = result.migrating.to.toText();
+      // Follow only to a data canister of this BigMap: never read pages from another.
+      if (!(await core.routes.isDataCanister(to))) throw new UntrustedRedirectError(target, to);
+      core.events.emit('redirected', { from: target, to, reason: 'migrating' });
+      target = to;
       continue;
     }
     if ('invalid' in result) throw new BigMapError(`The scan was refused: ${result.invalid}`);

@@ -1,10 +1,23 @@
 /**
  * Cycles prices, as on a 13-node application subnet.
  *
- * Source: dfinity/developer-docs `docs/references/cycle-costs.md` and dfinity/ic
- * `rs/config/src/subnet_config.rs` (see ../shared/reference/anchors.md, section C).
- * Replicated executions pay a base fee plus a price per instruction counted by the
- * instrumented module.
+ * Source: dfinity/ic `rs/config/src/subnet_config.rs`, `CyclesAccountManagerConfig::
+ * application_subnet` (@002d553), and dfinity/developer-docs `docs/references/cycle-costs.md`
+ * (see ../shared/reference/anchors.md, section C). The IC states these prices for its
+ * reference subnet of 13 nodes (`DEFAULT_REFERENCE_SUBNET_SIZE`) and scales them linearly
+ * with the subnet's size (`scale_cost`: × nodes / 13, e.g. ×34/13 on a 34-node subnet);
+ * this replica is one 13-node subnet, so it charges them unscaled.
+ *
+ * What is charged where:
+ *  - replicated executions (updates, callbacks and their cleanups, timers, heartbeats): the
+ *    base fee {@link UPDATE_MESSAGE_EXECUTION_FEE} plus {@link cyclesPerInstruction} for
+ *    every instruction the instrumented module counted (System API costs included), whether
+ *    the execution returned or trapped (execution/execute.ts `chargeInstructions`). A query
+ *    method called as an update (replicated query) pays the base fee only here; the IC
+ *    charges its instructions too, as it does install_code's (not charged here);
+ *  - ingress: {@link INGRESS_MESSAGE_RECEPTION_FEE} + {@link INGRESS_BYTE_RECEPTION_FEE}
+ *    per byte of method name and argument, when the message is accepted;
+ *  - non-replicated queries, composite queries and inspect_message are free, as on the IC.
  */
 
 /** Fee for creating a canister, taken from the cycles sent with `create_canister`. */
@@ -12,8 +25,15 @@ export const CANISTER_CREATION_FEE = 500_000_000_000n;
 /** Base fee for executing one update message, callback or timer. */
 export const UPDATE_MESSAGE_EXECUTION_FEE = 5_000_000n;
 /**
- * Cycles per executed instruction: 1 for wasm32, twice that for wasm64 modules
- * (anchors.md section C, from dfinity/developer-docs `cycle-costs.md`).
+ * Cycles per executed instruction: 1 for wasm32, 2 for wasm64 modules (Motoko's).
+ *
+ * subnet_config.rs prices instructions per ten, to allow fractions of a cycle:
+ * `ten_update_instructions_execution_fee` = 10 cycles per 10 instructions (1 per
+ * instruction), and `ten_update_instructions_execution_fee_wasm64` =
+ * `WASM64_INSTRUCTION_COST_OVERHEAD` (2) × that, for wasm64's bounds checks and larger
+ * working sets (`CyclesAccountManager::convert_instructions_to_cycles`: fee × n / 10).
+ * cycle-costs.md gives the same: 1 cycle per instruction, wasm64 twice that. (The
+ * portal's older `gas-cost.mdx` still implies 0.4 cycles per instruction.)
  */
 export function cyclesPerInstruction(memory64: boolean): bigint {
   return memory64 ? 2n : 1n;
@@ -24,7 +44,10 @@ export const XNET_CALL_FEE_PER_BYTE = 1_000n;
 /** Fee for receiving an ingress message, plus {@link INGRESS_BYTE_RECEPTION_FEE} per byte. */
 export const INGRESS_MESSAGE_RECEPTION_FEE = 1_200_000n;
 export const INGRESS_BYTE_RECEPTION_FEE = 2_000n;
-/** Storage: 127,000 cycles per GiB per second. */
+/**
+ * Storage: 127,000 cycles per GiB per second (`gib_storage_per_second_fee`, "4 SDR per GiB
+ * per year", at the commit above; newer dfinity/ic sources may price it higher).
+ */
 export const STORAGE_FEE_PER_GIB_SECOND = 127_000n;
 
 export const GIB = 1n << 30n;

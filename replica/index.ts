@@ -15,3 +15,5 @@ export { listen, DEFAULT_PORT } from './http/listen.ts';
 export type { ListenOptions, ReplicaServer } from './http/listen.ts';
 export { MAX_REQUEST_BODY_BYTES } from './http/body.ts';
 export type { ReplicaActor } from './actor.ts';
+export { randomFaults } from './faults.ts';
+export type { FaultInjection, RandomFaultOptions, FaultCounts } from './faults.ts';

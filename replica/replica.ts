@@ -30,7 +30,8 @@ import {
   XNET_CALL_FEE_PER_BYTE,
   idleCyclesPerSecond,
 } from './cycles.ts';
-import { CanisterRejectError, ErrorCode, NoProgressError, UnsupportedRuntimeError, reject, type Reject } from './errors.ts';
+import { CanisterRejectError, ErrorCode, NoProgressError, RejectCode, UnsupportedRuntimeError, reject, type Reject } from './errors.ts';
+import type { FaultInjection } from './faults.ts';
 import { Canister, type Settings } from './execution/canister.ts';
 import { emptyCanister, executeInspect, executeMessage, executeQuery, outOfCycles, type Effects, type ExecutionEnv } from './execution/execute.ts';
 import type { CallOrigin, Execution, Message, OutgoingCall, ResponsePayload } from './execution/types.ts';
@@ -97,6 +98,15 @@ export interface ReplicaOptions {
   durability?: 'interval' | 'every-update';
   /** Called when an interval checkpoint fails. @default print a warning */
   onCheckpointError?: (error: Error) => void;
+  /**
+   * For benchmarks only (measuring what instrumentation costs; see wasm/instrument.ts):
+   * `'unmetered'` = no metering, no instruction limits (instructions are not counted, System
+   * API charges aside); `'none'` = that and no rollback journal either: a trap cannot roll
+   * the heap back, and neither can a query, so a Motoko canister traps on its second query
+   * (Motoko records its lifecycle state in memory). `'none'` is not allowed with `stateDir`
+   * (checkpoints rely on the journal). @default 'full'
+   */
+  instrumentation?: 'full' | 'unmetered' | 'none';
 }
 
 /** One execution, as reported to {@link ReplicaOptions.onExecuted}. */
@@ -166,6 +176,13 @@ export interface ManagementMessage {
   origin: CallOrigin;
 }
 
+/** A response held back by fault injection. */
+export interface DelayedResponse {
+  canister: Principal;
+  rounds: number;
+  message: Message;
+}
+
 /** An ingress message that arrived at a canister's queue, or the reject that kept it out. */
 export type SubmitResult = { messageId: string } | { reject: Reject };
 
@@ -196,6 +213,9 @@ export class Replica {
   #changesCaptured = 0;
   /** Answered ingress messages whose answer waits for a checkpoint (`durability: 'every-update'`). */
   readonly #undurable = new Set<string>();
+  #faults: FaultInjection | undefined;
+  /** Responses held back by fault injection, with the rounds they still wait. */
+  #delayed: DelayedResponse[] = [];
 
   private constructor(options: ReplicaOptions, keys: ReplicaKeys) {
     this.#options = options;
@@ -219,6 +239,7 @@ export class Replica {
   static async create(options: ReplicaOptions = {}): Promise<Replica> {
     assertSupportedRuntime();
     const newKeys = () => (options.keySeed ? ReplicaKeys.fromSeed(options.keySeed) : ReplicaKeys.generate());
+    if (options.instrumentation === 'none' && options.stateDir !== undefined) throw new TypeError("instrumentation: 'none' cannot be used with stateDir");
     if (options.stateDir === undefined) return new Replica(options, newKeys());
     const directory = await StateDirectory.open(options.stateDir);
     try {
@@ -303,6 +324,7 @@ export class Replica {
     this.#assertOpen();
     this.#changes++;
     this.#timeNanos += 1n;
+    this.#releaseDelayedResponses();
     const env = this.#env();
     for (const c of this.#order) {
       if (!c.code || c.status !== 'running') continue;
@@ -344,7 +366,7 @@ export class Replica {
 
   /** Whether any canister or the management canister has work queued. */
   get hasPendingWork(): boolean {
-    return this.#managementQueue.length > 0 || this.#order.some((c) => c.queue.length > 0 || (c.globalTimer !== 0n && c.globalTimer <= this.#timeNanos));
+    return this.#managementQueue.length > 0 || this.#delayed.length > 0 || this.#order.some((c) => c.queue.length > 0 || (c.globalTimer !== 0n && c.globalTimer <= this.#timeNanos));
   }
 
   #chargeIdleCycles(): void {
@@ -626,6 +648,20 @@ export class Replica {
   }
 
   /**
+   * Injects faults (tests only; see faults.ts), or stops injecting them with `undefined`.
+   * @example
+   * replica.injectFaults(randomFaults({ seed: 7, rejectCalls: 0.1, delayResponses: 0.2 }));
+   */
+  injectFaults(faults: FaultInjection | undefined): void {
+    this.#faults = faults;
+  }
+
+  /** Sets a canister's cycle balance (tests: run a canister out of cycles). */
+  setCyclesBalance(canisterId: Principal, cycles: bigint): void {
+    this.#get(canisterId).cycles = cycles;
+  }
+
+  /**
    * Writes a checkpoint of the state as of now to the state directory.
    * @returns once it is on disk (at once without `stateDir`)
    */
@@ -724,6 +760,8 @@ export class Replica {
       callFee: (bytes: number) => XNET_CALL_FEE + XNET_CALL_FEE_PER_BYTE * BigInt(bytes),
       canister: (id: Principal) => replica.#canisters.get(principalKey(id)),
       onExecuted: (c: Canister, exec: Execution, trap: Trap | undefined) => replica.#onExecuted(c, exec, trap),
+      // A cleanup callback belongs to the message whose callback trapped: it is not trapped again.
+      injectTrap: (c: Canister, exec: Execution) => exec.kind !== 'cleanup' && (replica.#faults?.trapExecution?.({ canister: c.id, kind: exec.kind, method: exec.callContext?.method }) ?? false),
       compile: (wasm: Uint8Array) => replica.#compile(wasm),
       createCanister: (settings: Settings, cycles: bigint, specifiedId?: Principal) => replica.#createCanister(settings, cycles, specifiedId),
       deleteCanister: (c: Canister) => replica.#deleteCanister(c),
@@ -748,7 +786,7 @@ export class Replica {
     const key = moduleSha256(wasm);
     let compiled = this.#modules.get(key);
     if (!compiled) {
-      compiled = compileModule(wasm, key);
+      compiled = compileModule(wasm, key, this.#options.instrumentation);
       this.#modules.set(key, compiled);
     }
     return compiled;
@@ -814,6 +852,17 @@ export class Replica {
     }
   }
 
+  /** Delivers the held-back responses whose wait is over (fault injection). */
+  #releaseDelayedResponses(): void {
+    if (this.#delayed.length === 0) return;
+    const waiting: DelayedResponse[] = [];
+    for (const d of this.#delayed) {
+      if (--d.rounds > 0) waiting.push(d);
+      else this.#canisters.get(principalKey(d.canister))?.queue.push(d.message);
+    }
+    this.#delayed = waiting;
+  }
+
   #notifyAnswered(messageId: string): void {
     const record = this.#ingress.get(messageId);
     const waiters = this.#answerWaiters.get(messageId);
@@ -852,6 +901,7 @@ export class Replica {
       nextCanisterId: this.#nextCanisterId,
       nextIngress: this.#nextIngress,
       managementQueue: this.#managementQueue,
+      delayedResponses: this.#delayed,
       ingress: [...this.#ingress.entries()],
       canisters: this.#order.map(snapshotCanister),
     };
@@ -880,6 +930,7 @@ export class Replica {
     this.#nextCanisterId = s.nextCanisterId;
     this.#nextIngress = s.nextIngress;
     this.#managementQueue = s.managementQueue;
+    this.#delayed = s.delayedResponses;
     for (const [id, record] of s.ingress) this.#ingress.set(id, record);
     const env = this.#env();
     for (const saved of s.canisters) {
@@ -919,11 +970,15 @@ export class Replica {
   #deliverCall(from: Canister, callbackId: number, call: OutgoingCall): void {
     const origin: CallOrigin = { kind: 'canister', canister: from.id, callbackId };
     const deadlineNanos = call.timeoutSeconds === undefined ? 0n : this.#timeNanos + BigInt(call.timeoutSeconds) * NANOS_PER_SECOND;
+    const bounce = (r: Reject) => from.queue.push({ type: 'response', callbackId, payload: { kind: 'reject', reject: r }, refund: call.cycles });
+    if (this.#faults?.rejectCall?.({ from: from.id, to: call.callee, method: call.method })) {
+      bounce({ code: RejectCode.SysTransient, message: `Injected fault: the call to ${call.callee.toText()} ${call.method} was rejected (SYS_TRANSIENT)` });
+      return;
+    }
     if (call.callee.toUint8Array().length === 0) {
       this.#managementQueue.push({ caller: from.idBytes, fromCanister: true, method: call.method, arg: call.arg, cycles: call.cycles, origin });
       return;
     }
-    const bounce = (r: Reject) => from.queue.push({ type: 'response', callbackId, payload: { kind: 'reject', reject: r }, refund: call.cycles });
     const target = this.#canisters.get(principalKey(call.callee));
     if (!target) bounce(reject(ErrorCode.CanisterNotFound, `Canister ${call.callee.toText()} not found`));
     else if (target.status === 'stopped') bounce(reject(ErrorCode.CanisterStopped, `Canister ${call.callee.toText()} is stopped`));
@@ -954,8 +1009,10 @@ export class Replica {
         return;
       }
       case 'canister': {
-        const caller = this.#canisters.get(principalKey(origin.canister));
-        caller?.queue.push({ type: 'response', callbackId: origin.callbackId, payload, refund } satisfies Message);
+        const message: Message = { type: 'response', callbackId: origin.callbackId, payload, refund };
+        const rounds = this.#faults?.delayResponse?.({ to: origin.canister, callbackId: origin.callbackId }) ?? 0;
+        if (rounds > 0) this.#delayed.push({ canister: origin.canister, rounds, message });
+        else this.#canisters.get(principalKey(origin.canister))?.queue.push(message);
         return;
       }
       case 'system':

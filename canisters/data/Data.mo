@@ -258,7 +258,9 @@ persistent actor class Data(init : Api.DataInit) = self {
     switch (checkBatch(items.size(), bytes)) { case (?e) throw Error.reject(e); case null {} };
     let conditional = Array.filterMap<Api.PutItem, Blob>(items, func(i) = if (i.condition != null) ?i.key else null);
     let failed = Set.fromIter((await* pullFromSource(conditional)).values(), Blob.compare);
-    let results = Array.map<Api.PutItem, Api.PutResult>(items, func(item) = putOne(item, failed));
+    // The replaced value is data: only a reader gets its head back.
+    let reader = canRead(caller);
+    let results = Array.map<Api.PutItem, Api.PutResult>(items, func(item) = putOne(if (reader) item else ({ item with returnPrevious = null }), failed));
     // A one-way call: the put does not wait for the index.
     if (reportDue()) (actor (Principal.toText(index)) : Index).reportLoad(statsNow());
     results;
@@ -304,7 +306,8 @@ persistent actor class Data(init : Api.DataInit) = self {
     for (item in items.values()) bytes += item.key.size();
     switch (checkBatch(items.size(), bytes)) { case (?e) throw Error.reject(e); case null {} };
     let failed = Set.fromIter((await* pullFromSource(Array.map<Api.DeleteItem, Blob>(items, func(i) = i.key))).values(), Blob.compare);
-    Array.map<Api.DeleteItem, Api.DeleteResult>(items, func(item) = deleteOne(item, failed));
+    let reader = canRead(caller);
+    Array.map<Api.DeleteItem, Api.DeleteResult>(items, func(item) = deleteOne(if (reader) item else ({ item with returnPrevious = null }), failed));
   };
 
   func deleteOne(item : Api.DeleteItem, failed : Set.Set<Blob>) : Api.DeleteResult {

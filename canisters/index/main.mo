@@ -150,6 +150,20 @@ persistent actor class Index(init : Types.IndexInit) = self {
     List.toArray(entries);
   };
 
+  /// What changed in the access list since `sent` (a copy of `aclEntries()`): `null` revokes.
+  func aclChangesSince(sent : [(Principal, Api.Access)]) : [(Principal, ?Api.Access)] {
+    let before = Map.fromIter<Principal, Api.Access>(sent.values(), Principal.compare);
+    let changes = List.empty<(Principal, ?Api.Access)>();
+    for ((p, a) in aclEntries().values()) {
+      switch (Map.take(before, Principal.compare, p)) {
+        case (?b) if (b.read != a.read or b.write != a.write) List.add(changes, (p, ?a));
+        case null List.add(changes, (p, ?a));
+      };
+    };
+    for ((p, _) in Map.entries(before)) List.add(changes, (p, null));
+    List.toArray(changes);
+  };
+
   func refreshRanges() {
     switch table { case (?t) ranges := SlotTable.toRanges(t); case null {} };
   };
@@ -201,19 +215,35 @@ persistent actor class Index(init : Types.IndexInit) = self {
 
   /// Spawns a data canister owning `slots`, with the configured cycles and memory limit.
   func spawn(slots : [Api.SlotSpan]) : async* Principal {
+    let sent = aclEntries();
     let created = await (with cycles = config.cyclesPerCanister) (system Data.Data)(
       #new { settings = ?{ controllers = ?[Principal.fromActor(self)]; compute_allocation = null; memory_allocation = null; freezing_threshold = null } }
     )({
       index = Principal.fromActor(self);
       slots;
       tableVersion = tableVersion();
-      acl = aclEntries();
+      acl = sent;
       reportAtBytes = splitAtBytes;
       memoryLimitBytes = config.memoryLimitBytes;
     });
     let id = Principal.fromActor(created);
     canisters := Array.concat(canisters, [id]);
-    await ic.update_settings({ canister_id = id; settings = { controllers = null; wasm_memory_limit = ?config.memoryLimitBytes; freezing_threshold = null } });
+    // An authorize or revoke that ran while the canister was being created reached only the
+    // canisters listed then: bring the new one up to date before it is used.
+    let changes = aclChangesSince(sent);
+    if (changes.size() > 0) {
+      try { await data(id).setAccess(changes) } catch (_) {
+        for ((p, _) in changes.values()) Set.add(aclPending, Principal.compare, p);
+      };
+    };
+    // The canister is in service from here: a failed call must not make the caller spawn
+    // another. The limit is a safety net (the canister refuses writes past
+    // memoryLimitBytes itself), so a refused call only leaves the IC's default limit.
+    try {
+      await ic.update_settings({ canister_id = id; settings = { controllers = null; wasm_memory_limit = ?config.memoryLimitBytes; freezing_threshold = null } });
+    } catch (e) {
+      lastError := ?("could not set the memory limit of " # Principal.toText(id) # ": " # Error.message(e));
+    };
     id;
   };
 
@@ -221,6 +251,9 @@ persistent actor class Index(init : Types.IndexInit) = self {
     update_settings : { canister_id : Principal; settings : { controllers : ?[Principal]; wasm_memory_limit : ?Nat; freezing_threshold : ?Nat } } -> async ();
     stop_canister : { canister_id : Principal } -> async ();
     start_canister : { canister_id : Principal } -> async ();
+    // The fields read here; Candid subtyping ignores the others.
+    canister_status : { canister_id : Principal } -> async { cycles : Nat };
+    deposit_cycles : { canister_id : Principal } -> async ();
   };
 
   // ------------------------------------------------------------------ the driver
@@ -229,7 +262,12 @@ persistent actor class Index(init : Types.IndexInit) = self {
   /// inter-canister step at a time.
   func stepNow() : async* Types.StepOutcome {
     if (Option.isNull(table)) return await* bootstrap();
-    if (not Set.isEmpty(aclPending)) return await* syncAcl();
+    if (not Set.isEmpty(aclPending)) {
+      let synced = await* syncAcl();
+      // A canister that cannot apply it yet (stopped for an upgrade) must not hold up the
+      // rest of the work, the upgrade step that starts it again included.
+      if (synced.more) return synced;
+    };
     switch upgrade {
       case (?u) if (not u.finished and Option.isNull(migration)) return await* upgradeStep(u);
       case _ {};
@@ -267,8 +305,16 @@ persistent actor class Index(init : Types.IndexInit) = self {
 
   func syncAcl() : async* Types.StepOutcome {
     let changes = Array.map<Principal, (Principal, ?Api.Access)>(Set.toArray(aclPending), func(p) = (p, Map.get(acl, Principal.compare, p)));
-    for (c in canisters.values()) await data(c).setAccess(changes);
-    Set.clear(aclPending);
+    var unreached = 0;
+    for (c in canisters.values()) {
+      try { await data(c).setAccess(changes) } catch (_) { unreached += 1 };
+    };
+    if (unreached > 0) {
+      lastError := ?("access list sync: " # Nat.toText(unreached) # " data canister(s) did not apply it yet, will retry");
+      return { did = "access list sync reached all but " # Nat.toText(unreached) # " data canister(s), will retry"; more = false };
+    };
+    // Only what was pushed: a change made meanwhile stays pending if it did not reach everyone.
+    for ((p, a) in changes.values()) if (Map.get(acl, Principal.compare, p) == a) Set.remove(aclPending, Principal.compare, p);
     { did = "access list synced to every data canister"; more = true };
   };
 
@@ -464,8 +510,20 @@ persistent actor class Index(init : Types.IndexInit) = self {
       } catch (_) {
         let previous = switch (Map.get(loads, Principal.compare, c)) { case (?l) l.stats; case null null };
         Map.add(loads, Principal.compare, c, { stats = previous; reachable = false });
+        await* rescueFrozen(c);
       };
     };
+  };
+
+  /// A data canister out of cycles is frozen and answers nobody, so its own stats cannot
+  /// ask for a top-up: the management canister, which answers its controller, can.
+  func rescueFrozen(c : Principal) : async* () {
+    try {
+      let status = await ic.canister_status({ canister_id = c });
+      if (status.cycles < config.topUpBelowCycles and Cycles.balance() > config.topUpCycles * 2) {
+        await (with cycles = config.topUpCycles) ic.deposit_cycles({ canister_id = c });
+      };
+    } catch (_) {};
   };
 
   transient var driving = false;
@@ -557,6 +615,7 @@ persistent actor class Index(init : Types.IndexInit) = self {
   /// every data canister applied it. Who: owners.
   public shared ({ caller }) func authorize(principal : Principal, access : Api.Access) : async () {
     if (not isOwner(caller)) throw unauthorized(caller, "authorize principals");
+    if (isOwner(principal)) throw Error.reject("Cannot change the access of " # Principal.toText(principal) # ": owners always have read and write access");
     Map.add(acl, Principal.compare, principal, access);
     await* pushAccess(principal);
   };

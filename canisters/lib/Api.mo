@@ -28,7 +28,8 @@ module {
     /// Client-chosen id of a conditional write: if the condition fails because this very
     /// write is already stored (a retry), the answer is `#ok`. At most 32 bytes.
     writeId : ?Blob;
-    /// Return up to this many leading bytes of the value this write replaces.
+    /// Return up to this many leading bytes of the value this write replaces (only to a
+    /// caller that may read: a write-only caller gets none).
     returnPrevious : ?Nat;
   };
 

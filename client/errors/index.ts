@@ -69,6 +69,22 @@ export class TooManyRedirectsError extends BigMapError {
   }
 }
 
+/**
+ * A data canister sent a request on to a canister that is not a data canister of this
+ * BigMap (neither in its slot table nor in the index's list); the client did not follow.
+ */
+export class UntrustedRedirectError extends BigMapError {
+  override name = 'UntrustedRedirectError';
+  /** The canister the answer named (principal text). */
+  readonly to: string;
+  constructor(from: string, to: string) {
+    super(`Data canister ${from} redirected the request to ${to}, which is not a data canister of this BigMap; the redirect was not followed and nothing was sent there.`, {
+      metaMessages: ['A data canister answering this way is misbehaving: check `bm.stats()` and the index.'],
+    });
+    this.to = to;
+  }
+}
+
 /** A slot stayed unavailable (moving, or its canister full or stopped) past `retryBudgetMs`. */
 export class UnavailableError extends BigMapError {
   override name = 'UnavailableError';

@@ -5,7 +5,9 @@
  *  - `moved`: the slot is not there any more. Refresh the slot table (once for all items
  *    that got it) and resend. Counts as a hop.
  *  - `migrating {to}`: the slot is moving to `to`; resend there directly, without waiting
- *    for the table (as Redis ASK). Counts as a hop.
+ *    for the table (as Redis ASK). Counts as a hop. A redirect (or fallback) is followed
+ *    only to a data canister of this BigMap; any other target fails the item with
+ *    UntrustedRedirectError, and nothing is sent there.
  *  - `fallback {from}` (reads): the target has not copied this key yet; read it from `from`
  *    with `fallback = true`. Counts as a hop.
  *  - `unavailable`: the slot is about to move or its canister is busy; resend after a
@@ -17,7 +19,7 @@
  * that fails transiently (SYS_TRANSIENT, a stopping canister, the network) is retried
  * with backoff; any other failure is the error of every item in that request.
  */
-import { BigMapError, TooManyRedirectsError, UnavailableError } from '../errors/index.ts';
+import { BigMapError, TooManyRedirectsError, UnavailableError, UntrustedRedirectError } from '../errors/index.ts';
 import type { DataService } from '../idl/data.ts';
 import type { BigMapEvents, Emitter } from '../events.ts';
 import type { ClientOptions } from '../options.ts';
@@ -58,8 +60,9 @@ interface Item<I, R> {
   input: I;
   slot: number;
   hops: number;
-  /** Where the next attempt goes instead of the table's answer. */
+  /** Where the next attempt goes instead of the table's answer, and who said so. */
   redirect?: string;
+  redirectedBy?: string;
   fallback: boolean;
   unavailableSince?: number;
   lastReason?: string;
@@ -78,6 +81,21 @@ export async function dispatch<I, R>(ctx: DispatchContext, op: Operation<I, R>, 
   while (pending.length > 0) {
     const groups = new Map<string, Array<Item<I, R>>>();
     for (const item of pending) {
+      // Follow a redirect only to a data canister of this BigMap: never send to, or trust, another.
+      if (item.redirect) {
+        const to = item.redirect;
+        let trusted: boolean;
+        try {
+          trusted = await callWithRetries(ctx, 'index', () => ctx.routes.isDataCanister(to));
+        } catch (e) {
+          item.result = e instanceof BigMapError ? e : classifyCallError(e).error;
+          continue;
+        }
+        if (!trusted) {
+          item.result = new UntrustedRedirectError(item.redirectedBy ?? 'unknown', to);
+          continue;
+        }
+      }
       const target = item.redirect ?? (await ctx.routes.route(item.slot));
       const group = `${target}|${item.fallback}`;
       let list = groups.get(group);
@@ -160,12 +178,14 @@ function applyRouting<I, R>(ctx: DispatchContext, item: Item<I, R>, target: stri
     case 'migrating':
       ctx.events.emit('redirected', { from: target, to: routing.to, reason: 'migrating' });
       item.redirect = routing.to;
+      item.redirectedBy = target;
       item.fallback = false;
       item.next = routing;
       return;
     case 'fallback':
       ctx.events.emit('redirected', { from: target, to: routing.from, reason: 'fallback' });
       item.redirect = routing.from;
+      item.redirectedBy = target;
       item.fallback = true;
       item.next = routing;
       return;

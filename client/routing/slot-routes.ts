@@ -19,6 +19,8 @@ export class SlotRoutes {
   readonly #waitBudgetMs: number;
   #table: SlotTable | undefined;
   #refreshing: Promise<SlotTable> | undefined;
+  /** Data canisters the index listed (see isDataCanister). */
+  readonly #listed = new Set<string>();
 
   constructor(index: IndexService, events: Emitter<BigMapEvents>, waitBudgetMs: number) {
     this.#index = index;
@@ -46,6 +48,20 @@ export class SlotRoutes {
   /** The canister (principal text) that requests for `slot` go to. */
   async route(slot: number): Promise<string> {
     return targetOf((await this.table()).stateOf(slot));
+  }
+
+  /**
+   * Whether `id` is a data canister of this BigMap: named by the cached table, else by a
+   * fresh one or by the index's list of data canisters (a split's target is listed before
+   * the table names it). Redirects are followed only to these.
+   */
+  async isDataCanister(id: string): Promise<boolean> {
+    const known = () => this.#listed.has(id) || (this.#table?.canisters.includes(id) ?? false);
+    if (known()) return true;
+    await this.refresh();
+    if (known()) return true;
+    for (const p of await this.#index.dataCanisters()) this.#listed.add(p.toText());
+    return known();
   }
 
   async #fetch(): Promise<SlotTable> {

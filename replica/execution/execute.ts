@@ -36,6 +36,8 @@ export interface ExecutionEnv extends HostReplica {
   canister(id: Principal): Canister | undefined;
   /** Called after every execution, for the trace. */
   onExecuted(canister: Canister, exec: Execution, trap: Trap | undefined): void;
+  /** Fault injection (tests): whether this replicated execution traps once it has run. */
+  injectTrap?(canister: Canister, exec: Execution): boolean;
 }
 
 /** What a message execution asks the scheduler to deliver. */
@@ -98,6 +100,7 @@ function run(c: Canister, exec: Execution, entry: (instance: WasmInstance) => vo
   } finally {
     code.sandbox.exec = undefined;
   }
+  if (!trap && persistence === 'commit' && env.injectTrap?.(c, exec)) trap = new Trap(ErrorCode.CanisterTrapped, 'injected fault: the execution trapped after it ran');
   exec.instructions = Number(instance.instructions);
   if (!trap && exec.pendingCall) {
     // A call built but never performed is discarded and its cycles return.

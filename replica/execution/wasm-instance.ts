@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, Trap } from '../errors.ts';
-import { INSTRUCTIONS_EXPORT, INSTRUCTION_LIMIT_EXPORT, MEMORY_PAGES_EXPORT, instrumentModule } from '../wasm/instrument.ts';
+import { INSTRUCTIONS_EXPORT, INSTRUCTION_LIMIT_EXPORT, MEMORY_PAGES_EXPORT, instrumentModule, type Instrumentation } from '../wasm/instrument.ts';
 import { START_EXPORT, TABLE_EXPORT, prepareModule, type PreparedModule } from '../wasm/prepare.ts';
 import { MemoryJournal, WASM_PAGE_BYTES } from './memory-journal.ts';
 
@@ -29,10 +29,14 @@ export function moduleSha256(wasm: Uint8Array): string {
   return createHash('sha256').update(wasm).digest('hex');
 }
 
-/** Prepares, instruments and compiles a canister module. @throws on an invalid module */
-export function compileModule(wasm: Uint8Array, sha256 = moduleSha256(wasm)): CompiledModule {
+/**
+ * Prepares, instruments and compiles a canister module. `instrumentation` other than
+ * `'full'` is for benchmarks only (see ReplicaOptions.instrumentation): no metering or
+ * limits (`'unmetered'`), nor a journal of wasm stores (`'none'`). @throws on an invalid module
+ */
+export function compileModule(wasm: Uint8Array, sha256 = moduleSha256(wasm), instrumentation: Instrumentation = 'full'): CompiledModule {
   const prepared = prepareModule(wasm);
-  const { bytes } = instrumentModule(prepared.bytes);
+  const { bytes } = instrumentModule(prepared.bytes, instrumentation);
   const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   return { wasm, sha256, prepared, module, exports: new Set(WebAssembly.Module.exports(module).map((e) => e.name)) };
 }

@@ -2,7 +2,7 @@
  * The replica's state as a checkpoint's snapshot file records it (JSON through
  * snapshot-json.ts); canister memories are in page files, modules in their own files.
  */
-import type { IngressRecord, ManagementMessage } from '../replica.ts';
+import type { DelayedResponse, IngressRecord, ManagementMessage } from '../replica.ts';
 import type { CanisterSnapshot } from './canister-snapshot.ts';
 
 export interface ReplicaSnapshot {
@@ -16,6 +16,8 @@ export interface ReplicaSnapshot {
   nextCanisterId: bigint;
   nextIngress: bigint;
   managementQueue: ManagementMessage[];
+  /** Responses held back by fault injection (tests). */
+  delayedResponses: DelayedResponse[];
   /** Ingress messages not yet forgotten, answered or not. */
   ingress: Array<[string, IngressRecord]>;
   /** In scheduling (id) order. */

@@ -6,7 +6,7 @@ import { REPO_ROOT, compileMotoko } from '../../canisters/build.ts';
 const TEST_CANISTERS = join(REPO_ROOT, 'replica', 'test', 'canisters');
 
 /** Compiles `replica/test/canisters/<name>.mo` (cached by source hash). */
-export function testCanister(name: 'Counter' | 'Pinger' | 'Ponger' | 'Parent' | 'Child' | 'Journal'): Uint8Array {
+export function testCanister(name: 'Counter' | 'Pinger' | 'Ponger' | 'Parent' | 'Child' | 'Journal' | 'Burner'): Uint8Array {
   return compileMotoko(`${name}.mo`, { sourceRoot: TEST_CANISTERS }).wasm;
 }
 

@@ -33,6 +33,13 @@
  * Layout of the dirty memory: bitmap at [0, {@link BITMAP_BYTES}), the count of listed
  * pages at {@link COUNT_OFFSET}, the list (8 bytes per entry) from {@link LIST_OFFSET}.
  * Page k of the list is saved at undo offset k × 64 KiB.
+ *
+ * Benchmark-only variants (see ReplicaOptions.instrumentation) keep the module's interface
+ * (the same imports, globals, exports and injected functions) and step 6, the logical
+ * memory size the replica accounts with, and leave out:
+ *  - `unmetered`: steps 1–3 (no instruction counting, no limit checks); the journal stays;
+ *  - `none`: steps 1–5 (no journal of wasm stores either).
+ * The instruction counter then holds only what the System API charges.
  */
 import { SectionId, WasmFormatError, WasmReader, WasmWriter, readSections, writeSections, type Section } from './binary.ts';
 import { Op, STORES, decodeBody, instructionCost, type Instruction } from './code.ts';
@@ -73,6 +80,9 @@ interface AddressOps {
 const ADDR64: AddressOps = { type: I64, gtU: 0x56, const: 0x42, add: 0x7c, sub: 0x7d, shl: 0x86, shrU: 0x88, eqz: 0x50, eq: 0x51, leU: 0x58, load: 0x29, loadAlign: 3, store: 0x37 };
 const ADDR32: AddressOps = { type: I32, gtU: 0x4b, const: 0x41, add: 0x6a, sub: 0x6b, shl: 0x74, shrU: 0x76, eqz: 0x45, eq: 0x46, leU: 0x4d, load: 0x28, loadAlign: 2, store: 0x36 };
 
+/** `full`: everything above; `unmetered` and `none`: benchmark variants (module comment, last paragraph). */
+export type Instrumentation = 'full' | 'unmetered' | 'none';
+
 export interface InstrumentedModule {
   bytes: Uint8Array;
   memory64: boolean;
@@ -82,7 +92,7 @@ export interface InstrumentedModule {
  * Instruments a module that {@link prepareModule} produced (its memory is the import
  * `env.memory`, its start function is exported).
  */
-export function instrumentModule(prepared: Uint8Array): InstrumentedModule {
+export function instrumentModule(prepared: Uint8Array, instrumentation: Instrumentation = 'full'): InstrumentedModule {
   const sections = readSections(prepared);
   const find = (id: number) => sections.find((s) => s.id === id);
 
@@ -114,7 +124,7 @@ export function instrumentModule(prepared: Uint8Array): InstrumentedModule {
   const cr = new WasmReader(codeSection.payload);
   const bodyCount = cr.u32();
   const bodies: Uint8Array[] = [];
-  const ctx: EmitContext = { A, memory64, touchFunction, sizeFunction, growFunction, counterGlobal, limitGlobal };
+  const ctx: EmitContext = { A, memory64, touchFunction, sizeFunction, growFunction, counterGlobal, limitGlobal, metering: instrumentation === 'full', journal: instrumentation !== 'none' };
   for (let i = 0; i < bodyCount; i++) {
     const size = cr.u32();
     const paramCount = types[definedTypes[i]].params;
@@ -169,6 +179,10 @@ interface EmitContext {
   growFunction: number;
   counterGlobal: number;
   limitGlobal: number;
+  /** Steps 1–3: instruction counting and limit checks. */
+  metering: boolean;
+  /** Steps 4–5: the dirty-page journal. (Step 6 is always done.) */
+  journal: boolean;
 }
 
 interface InjectionPoint {
@@ -216,6 +230,7 @@ function instrumentBody(body: Uint8Array, paramCount: number, ctx: EmitContext):
   for (const t of [A.type, A.type, A.type, I32, I64, F32, F64, I32, A.type]) w.u32(1).byte(t);
 
   const addCost = (emitAmount: () => void) => {
+    if (!ctx.metering) return;
     w.byte(0x23).u32(ctx.counterGlobal);
     emitAmount();
     w.byte(0x7c).byte(0x24).u32(ctx.counterGlobal); // i64.add, global.set
@@ -235,7 +250,7 @@ function instrumentBody(body: Uint8Array, paramCount: number, ctx: EmitContext):
     if (when) w.byte(0xad); // i64.extend_i32_u
   };
 
-  const points = injectionPoints(instructions, ctx.memory64);
+  const points = ctx.metering ? injectionPoints(instructions, ctx.memory64) : [];
   let next = 0;
   for (let i = 0; i < instructions.length; i++) {
     while (next < points.length && points[next].position === i) {
@@ -248,6 +263,10 @@ function instrumentBody(body: Uint8Array, paramCount: number, ctx: EmitContext):
     }
     const ins = instructions[i];
     const original = body.subarray(ins.start, ins.end);
+    if (!ctx.journal && ins.op !== Op.memorySize && ins.op !== Op.memoryGrow) {
+      w.bytes(original);
+      continue;
+    }
     const store = STORES.get(ins.op);
     if (store) {
       // Fast path inline: if the bitmap bytes of the first and last page written are both
