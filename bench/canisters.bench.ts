@@ -45,6 +45,7 @@ import { DataInit, dataIdlFactory, type DataService, type DataStatsValue, type G
 import { Replica, type ExecutionRecord, type ReplicaActor } from '../replica/index.ts';
 import { encodeKey } from '../sharding/index.ts';
 import { benchEnvironment, type BenchEnvironment } from './lib/environment.ts';
+import { mulberry32 } from './lib/random.ts';
 import { summarize, type LatencySummary } from './lib/stats.ts';
 
 const KEY_BYTES = 32;
@@ -318,18 +319,6 @@ function checkFound(item: number, result: GetResultValue | undefined): void {
   if (result === undefined || !('found' in result)) throw new Error(`get of item ${item} returned ${result === undefined ? 'nothing' : Object.keys(result)[0]}`);
   const value = Uint8Array.from(result.found.value);
   if (value.length !== expected.length || value.some((byte, b) => byte !== expected[b])) throw new Error(`get of item ${item} returned a wrong value`);
-}
-
-/** A small seeded PRNG (mulberry32), so the keys read are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 // ------------------------------------------------------------------ command line

@@ -16,15 +16,15 @@
  * (about 8 ms) and the agent verifies with a pairing (about 25 ms); each query answer
  * carries an Ed25519 node signature. The canister's own work is about 0.15 ms per call.
  */
-import { Actor, HttpAgent, type ActorMethod, type ActorSubclass } from '@dfinity/agent';
-import { IDL } from '@dfinity/candid';
+import { Actor, HttpAgent, type ActorSubclass } from '@dfinity/agent';
 import { Principal } from '@dfinity/principal';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { REPO_ROOT, compileMotoko } from '../canisters/build.ts';
+import { REPO_ROOT } from '../canisters/build.ts';
 import { Replica, createHttpHandler, listen } from '../replica/index.ts';
 import { benchEnvironment } from './lib/environment.ts';
+import { kvMapIdl, kvMapWasm, type KvMapService } from './lib/kvmap.ts';
 import { summarize, type LatencySummary } from './lib/stats.ts';
 
 const VALUE_BYTES = 100;
@@ -34,18 +34,6 @@ const SEQUENTIAL_UPDATES = 200;
 const CONCURRENT_UPDATES = 1_000;
 const SEQUENTIAL_QUERIES = 500;
 const CONCURRENT_QUERIES = 2_000;
-
-type KvMap = {
-  put: ActorMethod<[Uint8Array, Uint8Array], undefined>;
-  get: ActorMethod<[Uint8Array], [] | [Uint8Array]>;
-  size: ActorMethod<[], bigint>;
-};
-const kvMapIdl: IDL.InterfaceFactory = ({ IDL }) =>
-  IDL.Service({
-    put: IDL.Func([IDL.Vec(IDL.Nat8), IDL.Vec(IDL.Nat8)], [], []),
-    get: IDL.Func([IDL.Vec(IDL.Nat8)], [IDL.Opt(IDL.Vec(IDL.Nat8))], ['query']),
-    size: IDL.Func([], [IDL.Nat], ['query']),
-  });
 
 const key = (i: number) => new TextEncoder().encode(`key-${i.toString().padStart(8, '0')}`);
 const value = (i: number) => new Uint8Array(VALUE_BYTES).fill(i % 251);
@@ -78,7 +66,7 @@ export interface HttpBenchResult {
   loopback: TransportResult;
 }
 
-async function measure(kv: ActorSubclass<KvMap>): Promise<TransportResult> {
+async function measure(kv: ActorSubclass<KvMapService>): Promise<TransportResult> {
   const stored = SEQUENTIAL_UPDATES + CONCURRENT_UPDATES;
   const sequentialUpdates = await timed(SEQUENTIAL_UPDATES, 1, (i) => kv.put(key(i), value(i)));
   const concurrentUpdates = await timed(CONCURRENT_UPDATES, IN_FLIGHT, (i) => kv.put(key(SEQUENTIAL_UPDATES + i), value(SEQUENTIAL_UPDATES + i)));
@@ -105,10 +93,10 @@ async function withKvMap<T>(wasm: Uint8Array, run: (replica: Replica, canisterId
 }
 
 export async function runHttpBench(): Promise<HttpBenchResult> {
-  const wasm = compileMotoko('KvMap.mo', { sourceRoot: join(REPO_ROOT, 'bench', 'canisters') }).wasm;
+  const wasm = kvMapWasm();
   const inProcess = await withKvMap(wasm, async (replica, canisterId) => {
     const agent = await HttpAgent.create({ host: 'http://127.0.0.1:1', fetch: createHttpHandler(replica), shouldFetchRootKey: true });
-    return measure(Actor.createActor<KvMap>(kvMapIdl, { agent, canisterId }));
+    return measure(Actor.createActor<KvMapService>(kvMapIdl, { agent, canisterId }));
   });
   const loopback = await withKvMap(wasm, async (replica, canisterId) => {
     const server = await listen(replica, { port: 0 });
@@ -140,7 +128,7 @@ function inWorker(task: ClientTask): Promise<TransportResult> {
 if (!isMainThread) {
   const { host, canisterId } = workerData as ClientTask;
   const agent = await HttpAgent.create({ host, shouldFetchRootKey: true });
-  parentPort!.postMessage(await measure(Actor.createActor<KvMap>(kvMapIdl, { agent, canisterId: Principal.fromText(canisterId) })));
+  parentPort!.postMessage(await measure(Actor.createActor<KvMapService>(kvMapIdl, { agent, canisterId: Principal.fromText(canisterId) })));
 }
 
 if (import.meta.main && isMainThread) {

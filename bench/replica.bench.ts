@@ -8,9 +8,10 @@
 import { IDL } from '@dfinity/candid';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, compileMotoko } from '../canisters/build.ts';
+import { REPO_ROOT } from '../canisters/build.ts';
 import { Replica } from '../replica/index.ts';
 import { benchEnvironment } from './lib/environment.ts';
+import { kvMapWasm } from './lib/kvmap.ts';
 import { summarize, type LatencySummary } from './lib/stats.ts';
 
 const VALUE_BYTES = 100;
@@ -42,7 +43,7 @@ export interface ReplicaBenchResult {
 }
 
 export async function runReplicaBench(): Promise<ReplicaBenchResult> {
-  const wasm = compileMotoko('KvMap.mo', { sourceRoot: join(REPO_ROOT, 'bench', 'canisters') }).wasm;
+  const wasm = kvMapWasm();
   const replica = await Replica.create();
   const id = await replica.setupCanister({ wasm });
 

@@ -6,7 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerAdminCommands } from './commands/admin.ts';
+import { registerBenchCommand } from './commands/bench.ts';
 import { registerDataCommands } from './commands/data.ts';
+import { registerEthCommands } from './commands/eth.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { EXIT, exitCodeOf, renderError } from './errors.ts';
 import { DEFAULT_STATE_DIR } from './state.ts';
@@ -30,6 +32,8 @@ const program = new Command()
 registerStartCommand(program);
 registerDataCommands(program);
 registerAdminCommands(program);
+registerBenchCommand(program);
+registerEthCommands(program);
 
 // The agent prints some failures (a canister outside the subnet's ranges) straight to the
 // console with a stack trace; the CLI reports them in its own error line instead.
