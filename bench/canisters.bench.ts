@@ -45,7 +45,7 @@ import { DataInit, dataIdlFactory, type DataService, type DataStatsValue, type G
 import { Replica, type ExecutionRecord, type ReplicaActor } from '../replica/index.ts';
 import { encodeKey } from '../sharding/index.ts';
 import { benchEnvironment, type BenchEnvironment } from './lib/environment.ts';
-import { mulberry32 } from './lib/random.ts';
+import { seededRandom } from './lib/random.ts';
 import { summarize, type LatencySummary } from './lib/stats.ts';
 
 const KEY_BYTES = 32;
@@ -164,7 +164,7 @@ class DataCanisterBench {
     this.#canisterId = canisterId;
     this.#data = replica.createActor<DataService>(dataIdlFactory, canisterId, { sender: BENCH_PRINCIPAL });
     this.#executions = executions;
-    this.#random = mulberry32(seed);
+    this.#random = seededRandom(seed);
   }
 
   static async create(seed: number): Promise<DataCanisterBench> {

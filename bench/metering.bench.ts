@@ -54,7 +54,7 @@ import { REPO_ROOT, compileMotoko } from '../canisters/build.ts';
 import { Replica, type ExecutionRecord } from '../replica/index.ts';
 import { benchEnvironment } from './lib/environment.ts';
 import { kvMapWasm } from './lib/kvmap.ts';
-import { mulberry32 } from './lib/random.ts';
+import { seededRandom } from './lib/random.ts';
 
 const MIB = 1024 * 1024;
 const KEY_BYTES = 32;
@@ -274,7 +274,7 @@ async function instrumentationCost(options: MeteringBenchOptions): Promise<Instr
   }
   // Item numbers ≥ 10^9 are this part's new keys; every side puts the same ones.
   const NEW = 1_000_000_000;
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   let next = 0;
   // Block 0 warms up (JIT tiers, first growth of the memories) and is not counted.
   for (let block = 0; block <= options.blocks; block++) {
@@ -349,7 +349,7 @@ async function instructionsPerOperation(options: MeteringBenchOptions): Promise<
   const executions: ExecutionRecord[] = [];
   const replica = await Replica.create({ onExecuted: (r) => executions.push(r) });
   const id = await replica.setupCanister({ wasm: kvMapWasm(), cycles: 10n ** 18n, settings: { wasm_memory_limit: [MEMORY_LIMIT_BYTES] } });
-  const random = mulberry32(options.seed + 1);
+  const random = seededRandom(options.seed + 1);
   const SINGLE = 200;
   let stored = 0;
   const instructionsOf = async (method: string, call: () => Promise<Uint8Array>): Promise<[Uint8Array, number]> => {

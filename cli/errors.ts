@@ -28,7 +28,13 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
   switch (error instanceof BigMapError ? error.name : '') {
     case 'TransportError':
+    case 'RpcUnreachableError':
       return EXIT.unreachable;
+    case 'InvalidRpcUrlError':
+    case 'ImportRangeError':
+      return EXIT.usage;
+    case 'ChainMismatchError':
+      return EXIT.conflict;
     case 'IdentityFileError':
       return EXIT.usage;
     case 'UnauthorizedError':

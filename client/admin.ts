@@ -2,15 +2,20 @@
  * Operations on the BigMap as a whole, through its index canister: load figures,
  * rebalancing, rolling upgrades of the data canisters, and access control.
  */
+import { Actor } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
-import { BigMapError } from './errors/index.ts';
+import { BigMapError, UnauthorizedError } from './errors/index.ts';
 import type { ClientCore } from './core.ts';
-import type { MigrationStatusValue, MigrationViewValue } from './idl/index.ts';
+import type { DataStatsValue } from './idl/data.ts';
+import type { IndexStatsValue, MigrationStatusValue, MigrationViewValue } from './idl/index.ts';
 import { classifyCallError, sleep } from './routing/call-errors.ts';
 
 export interface CanisterStats {
   id: string;
-  /** False when the canister did not answer the index (the figures are then older). */
+  /**
+   * False when the canister did not answer (the figures are then the index's last ones for
+   * an owner, zeros for a reader).
+   */
   reachable: boolean;
   keys: bigint;
   /** Bytes of keys and values stored. */
@@ -43,7 +48,8 @@ export interface Stats {
   /** The migration in progress and those queued, in order. */
   migrations: MigrationInfo[];
   capacityBytes: bigint;
-  indexCycles: bigint;
+  /** The index's cycle balance; only an owner may see it (undefined for readers). */
+  indexCycles?: bigint;
 }
 
 export interface Progress {
@@ -56,23 +62,72 @@ export interface Progress {
 /** How often long operations poll the index (ms). */
 const POLL_INTERVAL_MS = 250;
 
+/**
+ * Load figures of every data canister, as of now, and the migrations in progress.
+ *
+ * An owner gets them in one call: the index's `stats` update, which asks every data
+ * canister. The index keeps that method to owners, because each call costs it one
+ * inter-canister call per data canister; anyone else gets the same figures from queries,
+ * which cost no canister cycles: each data canister's `stats` (readers may call it) and
+ * the index's `routingTable`, `configuration` and `migrationStatus`. Only the index's own
+ * cycles are then missing.
+ * @throws UnauthorizedError for a caller that may not read
+ */
 export async function stats(core: ClientCore): Promise<Stats> {
-  const s = await indexCall(() => core.index.stats());
+  if (!(await isOwner(core))) return readerStats(core);
+  const s: IndexStatsValue = await indexCall(() => core.index.stats());
   return {
     version: s.version,
-    canisters: s.canisters.map((c) => ({
-      id: c.id.toText(),
-      reachable: c.reachable,
-      keys: c.stats[0]?.keys ?? 0n,
-      bytes: c.stats[0]?.bytes ?? 0n,
-      memoryBytes: c.stats[0]?.memoryBytes ?? 0n,
-      heapBytes: c.stats[0]?.heapBytes ?? 0n,
-      slots: c.stats[0]?.slots ?? 0n,
-      cycles: c.stats[0]?.cycles ?? 0n,
-    })),
+    canisters: s.canisters.map((c) => canisterStats(c.id.toText(), c.reachable, c.stats)),
     migrations: migrationsOf(s.migrations),
     capacityBytes: s.config.capacityBytes,
     indexCycles: s.indexCycles,
+  };
+}
+
+/** Whether this client's identity is one of the BigMap's owners. */
+async function isOwner(core: ClientCore): Promise<boolean> {
+  const agent = Actor.agentOf(core.index as unknown as Actor);
+  // Not an agent's actor: let the index's own check decide.
+  if (!agent) return true;
+  const [me, owners] = await Promise.all([agent.getPrincipal(), indexCall(() => core.index.getOwners())]);
+  return owners.some((owner) => owner.toText() === me.toText());
+}
+
+/** {@link stats} for a reader: queries only, one per data canister (through the limiter). */
+async function readerStats(core: ClientCore): Promise<Stats> {
+  const [table, config, migrations, ids] = await Promise.all([
+    indexCall(() => core.index.routingTable()),
+    indexCall(() => core.index.configuration()),
+    indexCall(() => core.index.migrationStatus()),
+    indexCall(() => core.index.dataCanisters()),
+  ]);
+  const canisters = await Promise.all(
+    ids.map(async (principal) => {
+      const id = principal.toText();
+      try {
+        return canisterStats(id, true, [await core.limiter.run(id, () => core.dataCanister(id).stats())]);
+      } catch (e) {
+        // As the index does: a canister that does not answer (stopped, frozen) is unreachable.
+        const { error } = classifyCallError(e);
+        if (error instanceof UnauthorizedError) throw error;
+        return canisterStats(id, false, []);
+      }
+    }),
+  );
+  return { version: table.version, canisters, migrations: migrationsOf(migrations), capacityBytes: config.capacityBytes };
+}
+
+function canisterStats(id: string, reachable: boolean, stats: [] | [DataStatsValue]): CanisterStats {
+  return {
+    id,
+    reachable,
+    keys: stats[0]?.keys ?? 0n,
+    bytes: stats[0]?.bytes ?? 0n,
+    memoryBytes: stats[0]?.memoryBytes ?? 0n,
+    heapBytes: stats[0]?.heapBytes ?? 0n,
+    slots: stats[0]?.slots ?? 0n,
+    cycles: stats[0]?.cycles ?? 0n,
   };
 }
 

@@ -157,6 +157,41 @@ describe('batching', () => {
     const back = await blobs.getMany(Array.from({ length: 40 }, (_, i) => `b${i}`));
     expect(back.every((r) => r.ok && r.value?.length === 100_000)).toBe(true);
   });
+
+  it('re-asks the values a reply had no room for all at once, as many per request as one reply holds', async () => {
+    // Count the query replies, to tell which requests went out together.
+    const handler = createHttpHandler(local.replica) as typeof fetch;
+    let answered = 0;
+    const counting: typeof fetch = async (input, init) => {
+      const response = await handler(input, init);
+      if ((input instanceof Request ? input.url : String(input)).endsWith('/query')) answered++;
+      return response;
+    };
+    const client = await BigMap.connect({ indexCanisterId: local.indexCanisterId, identity: local.identity, host: 'http://127.0.0.1', fetch: counting });
+    const blobs = client.collection('reply-room', { value: codecs.bytes() });
+    // One partition, so one data canister, whose reply holds about 1.95 MB of values: two of these.
+    const keys = Array.from({ length: 6 }, (_, i) => ({ partition: 'one', sort: BigInt(i) }));
+    const value = (i: number) => new Uint8Array(700_000).fill(i + 1);
+    expect((await blobs.putMany(keys.map((k, i) => [k, value(i)] as const))).every((r) => r.ok)).toBe(true);
+
+    const gets: Array<{ items: number; afterReplies: number }> = [];
+    const stop = client.on('batchDispatched', (e) => e.method === 'get' && gets.push({ items: e.items, afterReplies: answered }));
+    try {
+      const back = await blobs.getMany(keys);
+      expect(back.map((r, i) => r.ok && r.value !== undefined && Buffer.from(r.value).equals(value(i)))).toEqual(keys.map(() => true));
+    } finally {
+      stop();
+    }
+    // All six (the reply holds two), then the four left out, two per request, sent together
+    // after that one reply: two round trips in all, not one per reply's worth.
+    const start = gets[0].afterReplies;
+    expect(gets).toEqual([
+      { items: 6, afterReplies: start },
+      { items: 2, afterReplies: start + 1 },
+      { items: 2, afterReplies: start + 1 },
+    ]);
+    expect(await blobs.deleteMany(keys)).toEqual(keys.map(() => ({ ok: true, existed: true })));
+  });
 });
 
 describe('large values', () => {

@@ -4,7 +4,10 @@
  * Single calls (`put`, `get`, `has`, `delete`) made in the same tick are coalesced into
  * one batch per data canister. `*Many` calls go out as batches at once and answer per
  * item, in the caller's order. Values above `chunkThresholdBytes` are stored in chunks
- * and read back whole (values.ts).
+ * and read back whole (values.ts). A put or delete that replaces a chunked value deletes
+ * its chunks, from the replaced manifest the data canister returns (`returnPrevious`);
+ * to a principal that may write but not read, it returns only the chunk references
+ * (chunk size, count and id; not the value's size or SHA-256), which is all that takes.
  *
  * @example
  * const users = bm.collection('users', { value: codecs.json<User>() });

@@ -101,11 +101,11 @@ describe('bigmap import-eth', () => {
 
   it('reports a bad RPC URL and an unreachable node in one line each, without a stack trace', async () => {
     const bad = await bigmap(['import-eth', '--rpc', 'localhost:8545']);
-    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
     expect(bad.stderr).toBe('bigmap: Not an Ethereum JSON-RPC URL: "localhost:8545".\n  Give an http:// or https:// URL, e.g. http://127.0.0.1:8545.\n');
     const url = `http://127.0.0.1:${await closedPort()}`;
     const gone = await bigmap(['import-eth', '--rpc', url]);
-    expect(gone).toMatchObject({ code: 1, stdout: '' });
+    expect(gone).toMatchObject({ code: 3, stdout: '' });
     expect(gone.stderr).toBe(`bigmap: No Ethereum node answers at ${url}.\n  Check the URL and that the node is running (for a local one: \`npx anvil\`).\n  ECONNREFUSED\n`);
     expect(gone.stderr).not.toMatch(/\n\s+at /);
   });

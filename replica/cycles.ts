@@ -13,8 +13,9 @@
  *    base fee {@link UPDATE_MESSAGE_EXECUTION_FEE} plus {@link cyclesPerInstruction} for
  *    every instruction the instrumented module counted (System API costs included), whether
  *    the execution returned or trapped (execution/execute.ts `chargeInstructions`). A query
- *    method called as an update (replicated query) pays the base fee only here; the IC
- *    charges its instructions too, as it does install_code's (not charged here);
+ *    method called as an update (replicated query) pays the same, though its changes are
+ *    discarded; install_code's hooks (start, canister_init, pre_upgrade, post_upgrade) pay
+ *    {@link cyclesPerInstruction}, whether or not the install succeeds (execution/install.ts);
  *  - ingress: {@link INGRESS_MESSAGE_RECEPTION_FEE} + {@link INGRESS_BYTE_RECEPTION_FEE}
  *    per byte of method name and argument, when the message is accepted;
  *  - non-replicated queries, composite queries and inspect_message are free, as on the IC.

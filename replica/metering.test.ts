@@ -14,8 +14,8 @@ import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INGRESS_BYTE_RECEPTION_FEE, INGRESS_MESSAGE_RECEPTION_FEE, UPDATE_MESSAGE_EXECUTION_FEE, cyclesPerInstruction } from './cycles.ts';
-import { CanisterRejectError, ErrorCode, Replica, type ExecutionRecord } from './index.ts';
-import { NO_ARGS, decode, encode, testCanister } from './test/helpers.ts';
+import { ErrorCode, Replica, type ExecutionRecord } from './index.ts';
+import { NO_ARGS, decode, encode, rejection, testCanister } from './test/helpers.ts';
 
 const UPDATE_LIMIT = 40_000_000_000;
 const QUERY_LIMIT = 5_000_000_000;
@@ -27,15 +27,6 @@ const CHUNK = 262_144;
 const rounds = (n: number) => encode([IDL.Nat], [BigInt(n)]);
 const nat64 = (bytes: Uint8Array) => decode([IDL.Nat64], bytes)[0] as bigint;
 
-async function rejection(promise: Promise<unknown>): Promise<CanisterRejectError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof CanisterRejectError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to be rejected');
-}
 
 let burnerWasm: Uint8Array;
 /** Instructions of one round, and of a `burn` call's fixed part (decode, counter, marker, reply). */
@@ -132,6 +123,91 @@ describe('instruction metering', () => {
   });
 });
 
+describe('cycles for replicated queries and install_code', () => {
+  const of = (executions: ExecutionRecord[], id: Principal) => executions.filter((e) => e.canister.toText() === id.toText());
+  const sum = (records: ExecutionRecord[]) => records.reduce((total, e) => total + BigInt(e.instructions), 0n);
+
+  it('charges a query method called as an update (replicated query) for its instructions, and still discards its changes', async () => {
+    const { replica, id, executions } = await setup();
+    const arg = rounds(1_000);
+    const before = replica.getCyclesBalance(id);
+    const counted = nat64(await replica.updateCall(id, 'burnQuery', arg));
+    const charged = before - replica.getCyclesBalance(id);
+    const record = executions.find((e) => e.method === 'burnQuery')!;
+    expect(record.kind).toBe('replicated_query');
+    expect(record.instructions).toBeGreaterThan(Number(counted));
+    const ingress = INGRESS_MESSAGE_RECEPTION_FEE + INGRESS_BYTE_RECEPTION_FEE * BigInt('burnQuery'.length + arg.length);
+    expect(charged).toBe(ingress + UPDATE_MESSAGE_EXECUTION_FEE + 2n * BigInt(record.instructions));
+    expect(charged).toBeGreaterThan(2_000n * BigInt(CHUNK));
+    // Its state changes are discarded, as a query's.
+    expect(await state(replica, id)).toEqual({ counter: 0n, marker: 0n, chunkWord: 0n });
+  });
+
+  it('charges start and canister_init for their instructions, reports them to onExecuted and counts them', async () => {
+    const executions: ExecutionRecord[] = [];
+    const replica = await Replica.create({ onExecuted: (record) => executions.push(record) });
+    const id = await replica.createCanister({ cycles: 10n ** 15n });
+    const created = replica.getCyclesBalance(id);
+    await replica.installCode(id, burnerWasm, rounds(1_000));
+    const hooks = of(executions, id);
+    expect(hooks.map((e) => e.kind)).toEqual(['start', 'init']);
+    expect(hooks.every((e) => e.trapped === undefined)).toBe(true);
+    // init burned its 1,000 rounds, and reads about as much with performance_counter.
+    expect(hooks[1].instructions).toBeGreaterThan(1_000 * CHUNK);
+    expect(Number(nat64(await replica.queryCall(id, 'initCost', NO_ARGS)))).toBeLessThanOrEqual(hooks[1].instructions);
+    expect(created - replica.getCyclesBalance(id)).toBe(2n * sum(hooks));
+    expect(replica.canisterState(id)!.stats.instructionsTotal).toBe(sum(hooks) + sum(of(executions, id).slice(2)));
+    await replica.close();
+  });
+
+  it('charges pre_upgrade and post_upgrade too, and a failed install or upgrade still pays for what ran while its state rolls back', async () => {
+    const executions: ExecutionRecord[] = [];
+    const replica = await Replica.create({ onExecuted: (record) => executions.push(record) });
+    const id = await replica.setupCanister({ wasm: burnerWasm, arg: rounds(0), cycles: 10n ** 15n });
+    await replica.updateCall(id, 'burn', rounds(1));
+    const total = () => replica.canisterState(id)!.stats.instructionsTotal;
+    expect(total()).toBe(sum(of(executions, id)));
+
+    // A successful upgrade: pre_upgrade of the old module, then start and post_upgrade (kind init) of the new.
+    let seen = executions.length;
+    let before = replica.getCyclesBalance(id);
+    await replica.upgradeCanister(id, burnerWasm, rounds(100));
+    const upgrade = of(executions.slice(seen), id);
+    expect(upgrade.map((e) => e.kind)).toEqual(['pre_upgrade', 'start', 'init']);
+    expect(before - replica.getCyclesBalance(id)).toBe(2n * sum(upgrade));
+    expect(sum(upgrade)).toBeGreaterThan(100n * BigInt(CHUNK));
+    expect(total()).toBe(sum(of(executions, id)));
+    expect((await state(replica, id)).counter).toBe(1n);
+
+    // An upgrade whose post_upgrade traps (its argument does not decode): the canister is as before, the instructions are paid.
+    seen = executions.length;
+    before = replica.getCyclesBalance(id);
+    const error = await rejection(replica.upgradeCanister(id, burnerWasm, encode([IDL.Text], ['not a Nat'])));
+    expect(error.errorCode).toBe('IC0503');
+    const failed = of(executions.slice(seen), id);
+    expect(failed.map((e) => e.kind)).toEqual(['pre_upgrade', 'start', 'init']);
+    expect(failed.at(-1)!.trapped?.errorCode).toBe('IC0503');
+    expect(sum(failed)).toBeGreaterThan(0n);
+    expect(before - replica.getCyclesBalance(id)).toBe(2n * sum(failed));
+    expect(total()).toBe(sum(of(executions, id)));
+    expect((await state(replica, id)).counter).toBe(1n);
+    expect(nat64(await replica.updateCall(id, 'burn', rounds(0)))).toBeGreaterThan(0n);
+    expect((await state(replica, id)).counter).toBe(2n);
+
+    // A failed install: the canister stays empty and pays for start and init.
+    const empty = await replica.createCanister({ cycles: 10n ** 15n });
+    seen = executions.length;
+    before = replica.getCyclesBalance(empty);
+    expect((await rejection(replica.installCode(empty, burnerWasm, encode([IDL.Text], ['not a Nat'])))).errorCode).toBe('IC0503');
+    const install = of(executions.slice(seen), empty);
+    expect(install.map((e) => e.kind)).toEqual(['start', 'init']);
+    expect(before - replica.getCyclesBalance(empty)).toBe(2n * sum(install));
+    expect(replica.canisterState(empty)!.code).toBeUndefined();
+    expect(replica.canisterState(empty)!.stats.instructionsTotal).toBe(sum(install));
+    await replica.close();
+  });
+});
+
 describe('instruction limits by message kind', () => {
   it('query: 5 B — a query past it traps with IC0522 while the same work as an update succeeds', async () => {
     const { replica, id } = await setup();
@@ -156,8 +232,9 @@ describe('instruction limits by message kind', () => {
     const error = await rejection(replica.updateCall(id, 'guarded', rounds(roundsFor(INSPECT_LIMIT, 10 * ROUND))));
     expect(error.rejectMessage).toContain(`Canister ${id.toText()} exceeded the limit of 200000000 instructions for single message execution.`);
     // The IC answers with the trap's own error, IC0522 (dfinity/ic execution/inspect_message.rs:
-    // `err.into_user_error`); the replica wraps it in IC0406 "rejected the message".
-    expect([ErrorCode.CanisterInstructionLimitExceeded, ErrorCode.CanisterRejectedMessage]).toContain(error.errorCode);
+    // `err.into_user_error`), not IC0406 "rejected the message".
+    expect(error.errorCode).toBe(ErrorCode.CanisterInstructionLimitExceeded);
+    expect(error.rejectMessage).toBe(`Canister ${id.toText()} exceeded the limit of 200000000 instructions for single message execution.`);
     // The refused message never ran.
     expect((await state(replica, id)).counter).toBe(1n);
   });

@@ -1,24 +1,14 @@
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CanisterRejectError, ErrorCode, IngressTooLargeError, MANAGEMENT_CANISTER, Replica, canisterIdFromU64, type ExecutionRecord } from './index.ts';
+import { ErrorCode, IngressTooLargeError, MANAGEMENT_CANISTER, Replica, canisterIdFromU64, type ExecutionRecord } from './index.ts';
 import { InstallCodeArgs, CanisterStatusResult, CanisterIdArgs } from './management/interface.ts';
 import { assertSupportedRuntime } from './replica.ts';
-import { NO_ARGS, decode, encode, testCanister } from './test/helpers.ts';
+import { NO_ARGS, decode, encode, rejection, testCanister } from './test/helpers.ts';
 
 const nat = (bytes: Uint8Array) => decode([IDL.Nat], bytes)[0] as bigint;
 const owner = Principal.fromText('rrkah-fqaaa-aaaaa-aaaaq-cai');
 
-/** Awaits `promise` and returns the CanisterRejectError it rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<CanisterRejectError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof CanisterRejectError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to be rejected');
-}
 
 let counterWasm: Uint8Array;
 let pingerWasm: Uint8Array;
@@ -204,7 +194,9 @@ describe('management canister', () => {
     const parent = await replica.setupCanister({ wasm: testCanister('Parent'), cycles: 10n ** 14n });
     const [child] = decode([IDL.Principal], await replica.updateCall(parent, 'spawn', encode([IDL.Nat], [5n]))) as Principal[];
     expect(replica.getControllers(child).map((p) => p.toText())).toEqual([parent.toText()]);
-    expect(replica.getCyclesBalance(child)).toBe(1_000_000_000_000n - 500_000_000_000n);
+    // The cycles sent, less the creation fee and what its install (start, init) executed: 2 cycles an instruction (wasm64).
+    expect(replica.getCyclesBalance(child)).toBe(1_000_000_000_000n - 500_000_000_000n - 2n * replica.canisterState(child)!.stats.instructionsTotal);
+    expect(replica.canisterState(child)!.stats.instructionsTotal).toBeGreaterThan(0n);
     expect(nat(await replica.updateCall(parent, 'addToChild', encode([IDL.Nat], [10n])))).toBe(15n);
     await replica.updateCall(parent, 'upgradeChild', NO_ARGS);
     expect(nat(await replica.queryCall(child, 'get', NO_ARGS))).toBe(15n);

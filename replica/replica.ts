@@ -41,7 +41,7 @@ import { ReplicaKeys } from './http/keys.ts';
 import { MANAGEMENT_CANISTER, canisterIdFromU64, canisterIdToU64, principalKey } from './ids.ts';
 import { CanisterIdResult, CanisterStatusResult, InstallCodeArgs, ChunkHash, InstallChunkedCodeArgs, ProvisionalCreateCanisterArgs, ProvisionalTopUpArgs, UpdateSettingsArgs, CanisterIdArgs, UploadChunkArgs, type CanisterSettingsValue, type CanisterStatusValue } from './management/interface.ts';
 import { callManagement, type ManagementEnv } from './management/management.ts';
-import { LiveDriver } from './live.ts';
+import { LiveDriver, wallClockNanos } from './live.ts';
 import { createActor, type ReplicaActor } from './actor.ts';
 import { MemoryJournal, WASM_PAGE_BYTES } from './execution/memory-journal.ts';
 import { instantiateCode, type InstallEnv } from './execution/install.ts';
@@ -323,6 +323,8 @@ export class Replica {
   round(): void {
     this.#assertOpen();
     this.#changes++;
+    // Live, every round takes the wall clock's time (never going back), then the 1 ns.
+    if (this.#live?.running) this.setTimeNanos(wallClockNanos());
     this.#timeNanos += 1n;
     this.#releaseDelayedResponses();
     const env = this.#env();
@@ -400,6 +402,7 @@ export class Replica {
     if (canisterId.toUint8Array().length === 0) {
       this.#ingress.set(messageId, record);
       this.#managementQueue.push({ caller: sender, fromCanister: false, method, arg, cycles: 0n, origin });
+      this.#live?.wake();
       return { messageId };
     }
     const c = this.#canisters.get(principalKey(canisterId));
@@ -408,6 +411,8 @@ export class Replica {
     c!.cycles -= ingressFee(method, arg);
     this.#ingress.set(messageId, record);
     c!.queue.push({ type: 'request', caller: sender, method, arg, cycles: 0n, origin, deadlineNanos: 0n });
+    // A live replica runs the message at once rather than at its next idle wake-up.
+    this.#live?.wake();
     return { messageId };
   }
 

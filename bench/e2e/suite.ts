@@ -14,7 +14,7 @@ import { indexIdlFactory, type IndexService } from '../../client/idl/index.ts';
 import { createHttpHandler } from '../../replica/index.ts';
 import { kvMapIdl, kvMapWasm, type KvMapService } from '../lib/kvmap.ts';
 import { ExecutionMeter } from '../lib/meter.ts';
-import { mulberry32 } from '../lib/random.ts';
+import { seededRandom } from '../lib/random.ts';
 import { SeededValues } from '../lib/values.ts';
 import type { EndToEndPlan } from '../options.ts';
 import { measureCell, type Cell } from './cell.ts';
@@ -60,7 +60,7 @@ export async function runEndToEnd(plan: EndToEndPlan, seed: number, onCell: (don
   try {
     const targets = await createTargets(local);
     const values = new SeededValues(seed, Math.max(...plan.valueSizesBytes));
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     const schedule = plan.valueSizesBytes.flatMap((valueBytes) =>
       targets.flatMap((target) => CELL_ORDER.filter(([operation, mode]) => supports(target, operation, mode)).map(([operation, mode]) => ({ target, operation, mode, valueBytes }))),
     );

@@ -1,15 +1,11 @@
 /** Seeded randomness for benchmarks, so the same seed picks the same keys and values on every run. */
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 
-/** A small seeded PRNG (mulberry32): returns numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+/** A seeded generator of numbers in [0, 1) (pure-rand's xoroshiro128+). */
+export function seededRandom(seed: number): () => number {
+  const rng = xoroshiro128plus(seed);
+  return () => uniformFloat64(rng);
 }
 
 /** `count` distinct indices in `0 .. n-1` (all of them when `count ≥ n`), in ascending order. */

@@ -3,7 +3,7 @@
  * number in its first 4 bytes, so two items never share a value and a value read back
  * under the wrong key is caught.
  */
-import { mulberry32 } from './random.ts';
+import { seededRandom } from './random.ts';
 
 /** Offsets into the random buffer that values start at (`item mod OFFSETS`). */
 const OFFSETS = 256;
@@ -12,7 +12,7 @@ export class SeededValues {
   readonly #random: Uint8Array;
 
   constructor(seed: number, maxValueBytes: number) {
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     this.#random = new Uint8Array(maxValueBytes + OFFSETS);
     const words = new DataView(this.#random.buffer);
     for (let i = 0; i + 4 <= this.#random.length; i += 4) words.setUint32(i, Math.floor(random() * 2 ** 32));

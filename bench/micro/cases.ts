@@ -12,7 +12,7 @@ import { storedKey } from '../../client/keys.ts';
 import { DEFAULT_CLIENT_OPTIONS } from '../../client/options.ts';
 import { splitIntoRequests } from '../../client/routing/dispatch.ts';
 import { SLOT_COUNT, SlotTable, decodeKey, slotOf, type SlotRange } from '../../sharding/index.ts';
-import { mulberry32 } from '../lib/random.ts';
+import { seededRandom } from '../lib/random.ts';
 
 export interface MicroCase {
   readonly name: string;
@@ -45,7 +45,7 @@ const LogRecordType = IDL.Record({ address: IDL.Text, blockNumber: IDL.Nat32, lo
 
 export async function microPairs(seed: number): Promise<MicroPair[]> {
   const { h64Raw } = await xxhash();
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const hex = (bytes: number) => `0x${Array.from({ length: bytes }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join('')}`;
 
   const keys = Array.from({ length: KEY_COUNT }, (_, i) => `user-${i.toString().padStart(6, '0')}-${hex(4)}`);

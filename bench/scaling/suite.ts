@@ -16,7 +16,7 @@
  */
 import { BigMap, codecs, type BigMapEvents, type Collection, type Stats } from '../../client/index.ts';
 import { indexIdlFactory, type IndexService, type MigrationViewValue } from '../../client/idl/index.ts';
-import { mulberry32, sampleIndices } from '../lib/random.ts';
+import { seededRandom, sampleIndices } from '../lib/random.ts';
 import type { ScalingPlan } from '../options.ts';
 import { SeededValues } from '../lib/values.ts';
 import { MigrationRecorder, type MigrationTrace } from './recorder.ts';
@@ -204,7 +204,7 @@ async function load(store: Store, index: IndexService, onBatch: (done: number, t
 async function checkContents(store: Store, stats: Stats, items: number, seed: number): Promise<number> {
   const storedKeys = stats.canisters.reduce((sum, c) => sum + Number(c.keys), 0);
   if (storedKeys !== items) throw new Error(`the data canisters hold ${storedKeys} keys; ${items} were loaded`);
-  const sample = sampleIndices(mulberry32(seed), items, store.plan.sampleChecks);
+  const sample = sampleIndices(seededRandom(seed), items, store.plan.sampleChecks);
   const read = await store.collection.getMany(sample.map(itemKey));
   read.forEach((r, j) => {
     const expected = store.values.value(sample[j], store.plan.valueBytes);

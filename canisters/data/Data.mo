@@ -55,14 +55,18 @@ persistent actor class Data(init : Api.DataInit) = self {
   let maxBatchItems : Nat = 10_000;
   /// Bytes of keys and values per batch: the IC's 2 MiB message limit.
   let maxBatchBytes : Nat = 2_000_000;
-  /// Value bytes per reply: under the 2 MiB reply limit of updates (3 MiB for queries).
-  let maxReplyBytes : Nat = 1_800_000;
+  /// Value bytes per reply: under the 2 MiB reply limit of updates (3 MiB for queries),
+  /// and above maxValueBytes, so that any value a put accepts can be read back.
+  let maxReplyBytes : Nat = 1_950_000;
   /// Items per scan page.
   let maxScanItems : Nat = 10_000;
   /// Longest write id of a conditional write.
   let maxWriteIdBytes : Nat = 32;
   /// Most leading bytes of a replaced value a write may ask back.
   let maxReturnPreviousBytes : Nat = 1_024;
+  /// A chunked value's manifest, as the client frames it (client/values.ts): `0x01 ‖ u64
+  /// totalBytes ‖ u32 chunkBytes ‖ u32 chunkCount ‖ chunkId[16] ‖ sha256[32]`.
+  let manifestBytes : Nat = 65;
   /// Fraction (per mille) of the wasm memory limit above which writes are refused, so the
   /// canister never traps for memory while the index moves data away.
   let fullPerMille : Nat = 900;
@@ -86,6 +90,15 @@ persistent actor class Data(init : Api.DataInit) = self {
   );
   var tableVersion : Nat64 = init.tableVersion;
   let acl = Map.fromIter<Principal, Api.Access>(init.acl.values(), Principal.compare);
+
+  /// On an upgrade the index passes its current access list (`init.acl`): it replaces the
+  /// kept one. A revoke made while this canister was stopped for the upgrade could not
+  /// reach it; this way it holds from the first message after the restart, not only once
+  /// the index's next access sync arrives.
+  system func postupgrade() {
+    Map.clear(acl);
+    for ((p, a) in init.acl.values()) Map.add(acl, Principal.compare, p, a);
+  };
 
   /// The other canister of the current migration (target's source, or source's target).
   var peer : ?Principal = null;
@@ -236,15 +249,29 @@ persistent actor class Data(init : Api.DataInit) = self {
     switch entry { case null null; case (?e) ?e.version };
   };
 
-  /// The first `n` bytes of a replaced entry's value, if asked for.
-  func headOf(entry : ?Api.Entry, n : ?Nat) : ?Blob {
+  /// The first `n` bytes of a replaced entry's value, if asked for. The replaced value is
+  /// data: a caller that may not read gets only its chunk references (`chunkRefsOf`).
+  func headOf(entry : ?Api.Entry, n : ?Nat, reader : Bool) : ?Blob {
     switch (entry, n) {
       case (?e, ?bytes) {
-        let size = Nat.min(Nat.min(bytes, maxReturnPreviousBytes), e.value.size());
-        ?Blob.fromArray(Array.tabulate<Nat8>(size, func(i) = e.value.get(i)));
+        let visible = if (reader) e.value else switch (chunkRefsOf(e.value)) { case (?refs) refs; case null return null };
+        let size = Nat.min(Nat.min(bytes, maxReturnPreviousBytes), visible.size());
+        ?Blob.fromArray(Array.tabulate<Nat8>(size, func(i) = visible.get(i)));
       };
       case _ null;
     };
+  };
+
+  /// What a writer that may not read gets back of a value it replaces: nothing of an inline
+  /// value; of a chunked one (the client stores a `manifestBytes` manifest under the key and
+  /// the value in chunks, client/values.ts), the manifest with only the chunk references
+  /// (chunk size, count and id) and the total size and SHA-256 zeroed. With them the
+  /// writer's client deletes the replaced chunks, which would otherwise stay behind for
+  /// good; what it learns is the value's size to within one chunk.
+  func chunkRefsOf(value : Blob) : ?Blob {
+    if (value.size() != manifestBytes or value.get(0) != 0x01) return null;
+    // Bytes 9 to 32: u32 chunkBytes, u32 chunkCount, chunkId[16].
+    ?Blob.fromArray(Array.tabulate<Nat8>(manifestBytes, func(i) = if (i == 0 or (i >= 9 and i < 33)) value.get(i) else 0));
   };
 
   // ------------------------------------------------------------------ writes
@@ -258,15 +285,15 @@ persistent actor class Data(init : Api.DataInit) = self {
     switch (checkBatch(items.size(), bytes)) { case (?e) throw Error.reject(e); case null {} };
     let conditional = Array.filterMap<Api.PutItem, Blob>(items, func(i) = if (i.condition != null) ?i.key else null);
     let failed = Set.fromIter((await* pullFromSource(conditional)).values(), Blob.compare);
-    // The replaced value is data: only a reader gets its head back.
+    // The replaced value is data: only a reader gets its head back (a writer, chunk references).
     let reader = canRead(caller);
-    let results = Array.map<Api.PutItem, Api.PutResult>(items, func(item) = putOne(if (reader) item else ({ item with returnPrevious = null }), failed));
+    let results = Array.map<Api.PutItem, Api.PutResult>(items, func(item) = putOne(item, failed, reader));
     // A one-way call: the put does not wait for the index.
     if (reportDue()) (actor (Principal.toText(index)) : Index).reportLoad(statsNow());
     results;
   };
 
-  func putOne(item : Api.PutItem, failed : Set.Set<Blob>) : Api.PutResult {
+  func putOne(item : Api.PutItem, failed : Set.Set<Blob>, reader : Bool) : Api.PutResult {
     let slot = switch (checkKey(item.key)) { case (#err(e)) return #invalid(e); case (#ok(s)) s };
     if (item.value.size() > maxValueBytes) {
       return #invalid("value is " # Nat.toText(item.value.size()) # " bytes; one item holds at most " # Nat.toText(maxValueBytes) # " (larger values are stored in chunks by the client)");
@@ -295,7 +322,7 @@ persistent actor class Data(init : Api.DataInit) = self {
     let version = nextVersion(previous);
     ignore Store.put(store, item.key, { value = item.value; version; writeId = item.writeId });
     Set.remove(tombstones, Blob.compare, item.key);
-    #ok({ version; previous = headOf(previous, item.returnPrevious) });
+    #ok({ version; previous = headOf(previous, item.returnPrevious, reader) });
   };
 
   /// Deletes items (each optionally only at a given version); one result per item.
@@ -307,10 +334,10 @@ persistent actor class Data(init : Api.DataInit) = self {
     switch (checkBatch(items.size(), bytes)) { case (?e) throw Error.reject(e); case null {} };
     let failed = Set.fromIter((await* pullFromSource(Array.map<Api.DeleteItem, Blob>(items, func(i) = i.key))).values(), Blob.compare);
     let reader = canRead(caller);
-    Array.map<Api.DeleteItem, Api.DeleteResult>(items, func(item) = deleteOne(if (reader) item else ({ item with returnPrevious = null }), failed));
+    Array.map<Api.DeleteItem, Api.DeleteResult>(items, func(item) = deleteOne(item, failed, reader));
   };
 
-  func deleteOne(item : Api.DeleteItem, failed : Set.Set<Blob>) : Api.DeleteResult {
+  func deleteOne(item : Api.DeleteItem, failed : Set.Set<Blob>, reader : Bool) : Api.DeleteResult {
     let slot = switch (checkKey(item.key)) { case (#err(e)) return #invalid(e); case (#ok(s)) s };
     let state = stateOf(slot);
     if (state == migratingOut) return if (redirecting) #migrating({ to = target(); tableVersion }) else #unavailable(notYetMovable);
@@ -323,7 +350,7 @@ persistent actor class Data(init : Api.DataInit) = self {
     };
     ignore Store.delete(store, item.key);
     if (state == migratingIn) Set.add(tombstones, Blob.compare, item.key);
-    #ok({ existed = previous != null; previous = headOf(previous, item.returnPrevious) });
+    #ok({ existed = previous != null; previous = headOf(previous, item.returnPrevious, reader) });
   };
 
   // ------------------------------------------------------------------ reads
@@ -340,9 +367,11 @@ persistent actor class Data(init : Api.DataInit) = self {
         let result = getOne(key, options);
         switch result {
           case (#found(e)) {
+            // Versions only (has) carry no value bytes, so they take none of the budget.
+            if (not options.values) return #found({ value = ""; version = e.version });
             if (e.value.size() > budget) return #notIncluded;
             budget -= e.value.size();
-            if (options.values) result else #found({ value = ""; version = e.version });
+            result;
           };
           case _ result;
         };

@@ -118,6 +118,11 @@ persistent actor class Index(init : Types.IndexInit) = self {
   var lastError : ?Text = null;
   /// Principals whose access change did not reach every data canister yet.
   let aclPending = Set.empty<Principal>();
+  /// Counts access changes (authorize, revoke), so a rolling upgrade can tell whether the
+  /// access list it installed into a stopped canister is still the current one.
+  var aclChanges = 0;
+  /// `aclChanges` when the canister being upgraded got its access list (`#install`).
+  var aclChangesAtInstall = 0;
 
   type UpgradeStep = { #stop; #install; #start };
   type Upgrade = { var pending : [Principal]; var done : [Principal]; var failed : [(Principal, Text)]; var current : ?{ canister : Principal; var step : UpgradeStep }; var finished : Bool };
@@ -130,9 +135,6 @@ persistent actor class Index(init : Types.IndexInit) = self {
 
   func isOwner(p : Principal) : Bool = Array.indexOf<Principal>(owners, Principal.equal, p) != null;
   func isDataCanister(p : Principal) : Bool = Array.indexOf<Principal>(canisters, Principal.equal, p) != null;
-  func canRead(p : Principal) : Bool {
-    isOwner(p) or (switch (Map.get(acl, Principal.compare, p)) { case (?a) a.read; case null false });
-  };
 
   func unauthorized(caller : Principal, what : Text) : Error.Error {
     Error.reject("Unauthorized: " # Principal.toText(caller) # " may not " # what # "; only an owner of this BigMap may");
@@ -221,7 +223,9 @@ persistent actor class Index(init : Types.IndexInit) = self {
     )({
       index = Principal.fromActor(self);
       slots;
-      tableVersion = tableVersion();
+      // The first data canisters are spawned before the table exists: they get the version
+      // it will have, so their `#moved` answers carry a real version, not 0.
+      tableVersion = switch table { case (?t) t.version; case null bootstrapVersion() };
       acl = sent;
       reportAtBytes = splitAtBytes;
       memoryLimitBytes = config.memoryLimitBytes;
@@ -301,6 +305,15 @@ persistent actor class Index(init : Types.IndexInit) = self {
     table := ?t;
     refreshRanges();
     { did = "routing table ready with " # Nat.toText(n) # " data canister(s)"; more = true };
+  };
+
+  /// The version of the table `bootstrap` builds: `SlotTable.new` is version 1, and each
+  /// assign of a non-empty block to another canister adds one.
+  func bootstrapVersion() : Nat64 {
+    let n = config.initialDataCanisters;
+    var version : Nat64 = 1;
+    for (i in Nat.range(1, n)) if (65_536 * (i + 1) / n > 65_536 * i / n) version += 1;
+    version;
   };
 
   func syncAcl() : async* Types.StepOutcome {
@@ -383,11 +396,22 @@ persistent actor class Index(init : Types.IndexInit) = self {
     m.lastError := null;
     if (m.phase == #done) {
       List.add(history, view(m));
-      if (List.size(history) > historyLength) ignore List.removeLast(history);
+      trimHistory();
       migration := null;
       return { did = "migration " # Nat.toText(m.id) # " finished"; more = true };
     };
     { did = "migration " # Nat.toText(m.id) # ": " # debug_show (m.phase); more = true };
+  };
+
+  /// Keeps the newest `historyLength` finished migrations (`history` is oldest first): the
+  /// oldest go. Clients count new history ids to follow progress (`waitForMigrations`), so
+  /// the newest must always be there. Runtime: `O(historyLength)`, once per migration.
+  func trimHistory() {
+    let size = List.size(history);
+    if (size <= historyLength) return;
+    let newest = List.sliceToArray(history, size - historyLength : Nat, size);
+    List.clear(history);
+    List.addAll(history, newest.values());
   };
 
   func failed(m : Migration, message : Text) : Types.StepOutcome {
@@ -472,6 +496,7 @@ persistent actor class Index(init : Types.IndexInit) = self {
           current.step := #install;
         };
         case (#install) {
+          aclChangesAtInstall := aclChanges;
           try {
             ignore await (system Data.Data)(#upgrade(data(id)))({
               index = Principal.fromActor(self);
@@ -487,6 +512,14 @@ persistent actor class Index(init : Types.IndexInit) = self {
           current.step := #start;
         };
         case (#start) {
+          // The installed canister applies the access list it got (Data.mo, postupgrade). An
+          // access change made since could not reach it (stopped): install again with the
+          // current list rather than start it honouring a revoked grant until the next sync.
+          let installed = Array.find<(Principal, Text)>(u.failed, func((p, _)) = p == id) == null;
+          if (installed and aclChanges != aclChangesAtInstall) {
+            current.step := #install;
+            return { did = "upgrading " # Principal.toText(id) # ": the access list changed since its install, installing again"; more = true };
+          };
           await ic.start_canister({ canister_id = id });
           if (Array.find<(Principal, Text)>(u.failed, func((p, _)) = p == id) == null) u.done := Array.concat(u.done, [id]);
           u.current := null;
@@ -592,9 +625,19 @@ persistent actor class Index(init : Types.IndexInit) = self {
     };
   };
 
-  /// Fresh load figures of every data canister (asks each one). Who: owners and readers.
+  /// Fresh load figures of every data canister (asks each one), the migrations and the
+  /// index's cycles. Who: owners.
+  ///
+  /// Why owners only: each call makes one inter-canister call per data canister, paid by the
+  /// index, so a reader could make the index spend cycles at will. Owners already drive the
+  /// index (`step`, `rebalance`) and pay for it. Readers get the same figures, as fresh and
+  /// at no cost to any canister, from queries: each data canister's `stats` (readers may call
+  /// it), `migrationStatus`, `configuration` and `routingTable`; the client's `stats()`
+  /// does that for them. (A query here serving the polled `loads` would change this
+  /// method's Candid mode, and its figures would be up to `pollIntervalSeconds` old.)
+  /// Runtime: one call per data canister.
   public shared ({ caller }) func stats() : async Types.IndexStats {
-    if (not canRead(caller)) throw unauthorized(caller, "read the stats");
+    if (not isOwner(caller)) throw unauthorized(caller, "read the index's stats");
     await* poll();
     {
       version = tableVersion();
@@ -617,6 +660,7 @@ persistent actor class Index(init : Types.IndexInit) = self {
     if (not isOwner(caller)) throw unauthorized(caller, "authorize principals");
     if (isOwner(principal)) throw Error.reject("Cannot change the access of " # Principal.toText(principal) # ": owners always have read and write access");
     Map.add(acl, Principal.compare, principal, access);
+    aclChanges += 1;
     await* pushAccess(principal);
   };
 
@@ -625,6 +669,7 @@ persistent actor class Index(init : Types.IndexInit) = self {
     if (not isOwner(caller)) throw unauthorized(caller, "revoke principals");
     if (isOwner(principal)) throw Error.reject("Cannot revoke " # Principal.toText(principal) # ": owners always have access");
     Map.remove(acl, Principal.compare, principal);
+    aclChanges += 1;
     await* pushAccess(principal);
   };
 
@@ -738,7 +783,6 @@ persistent actor class Index(init : Types.IndexInit) = self {
   }) : Bool {
     switch msg {
       case (#routingTable(_) or #dataCanisters(_) or #getOwners(_) or #configuration(_) or #migrationStatus(_) or #upgradeStatus(_)) true;
-      case (#stats(_)) canRead(caller);
       case (#reportLoad(_)) false;
       case _ isOwner(caller);
     };

@@ -118,6 +118,17 @@ describe('data canister reads and writes', () => {
     for (const k of keys) await data.put([{ key: k, value: big, condition: [], writeId: [], returnPrevious: [] }]);
     const got = await data.get(keys, { fallback: false, values: true });
     expect(got.map((r) => Object.keys(r)[0])).toEqual(['found', 'found', 'notIncluded', 'notIncluded']);
+    // Versions only (has): no value bytes travel, so every key fits.
+    const versions = await data.get(keys, { fallback: false, values: false });
+    expect(versions.map((r) => 'found' in r && r.found.value.length)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('reads back the largest value a put accepts: one reply holds it', async () => {
+    const largest = new Uint8Array(1_900_000).fill(9);
+    const k = key('big', 'largest');
+    expect('ok' in (await data.put([{ key: k, value: largest, condition: [], writeId: [], returnPrevious: [] }]))[0]).toBe(true);
+    const [got] = await data.get([k], { fallback: false, values: true });
+    expect('found' in got && got.found.value).toEqual(largest);
   });
 });
 
@@ -152,22 +163,23 @@ describe('data canister limits and bad input', () => {
 
 describe('data canister access control', () => {
   // Ingress updates from those who may not make them stop in canister_inspect_message
-  // (IC0406, before they cost cycles); queries reach the canister, which names the rule.
+  // (before they cost cycles: Motoko's inspect returning false traps explicitly, so IC0503,
+  // as on the IC); queries reach the canister, which names the rule.
 
   it('refuses reads and writes from a principal that is not authorized, and changes nothing', async () => {
     const stranger = d.data(dataId, STRANGER);
     const k = key('acl', 'k');
     const write = await rejection(stranger.put([{ key: k, value: text('x'), condition: [], writeId: [], returnPrevious: [] }]));
-    expect(write.errorCode).toBe('IC0406');
+    expect(write.errorCode).toBe('IC0503');
     expect((await rejection(stranger.get([k], { fallback: false, values: true }))).rejectMessage).toContain(`Unauthorized: ${STRANGER.toText()} may not read this BigMap`);
     expect(await data.get([k], { fallback: false, values: true })).toEqual([{ absent: null }]);
   });
 
   it('refuses index and peer methods from anyone else, owners included', async () => {
     for (const actor of [data, d.data(dataId, STRANGER)]) {
-      expect((await rejection(actor.migrationBegin({ role: { source: { to: STRANGER } }, slots: [1], tableVersion: 99n }))).errorCode).toBe('IC0406');
-      expect((await rejection(actor.setAccess([[STRANGER, [{ read: true, write: true }]]]))).errorCode).toBe('IC0406');
-      expect((await rejection(actor.migrationDrop(10n))).errorCode).toBe('IC0406');
+      expect((await rejection(actor.migrationBegin({ role: { source: { to: STRANGER } }, slots: [1], tableVersion: 99n }))).errorCode).toBe('IC0503');
+      expect((await rejection(actor.setAccess([[STRANGER, [{ read: true, write: true }]]]))).errorCode).toBe('IC0503');
+      expect((await rejection(actor.migrationDrop(10n))).errorCode).toBe('IC0503');
       expect((await rejection(actor.peerPeek([key('acl', 'k')]))).rejectMessage).toContain('may not peek into this BigMap');
       expect((await rejection(actor.slotStats())).rejectMessage).toContain('may not administer this BigMap');
     }
@@ -179,7 +191,7 @@ describe('data canister access control', () => {
     await d.index.authorize(STRANGER, { read: true, write: true });
     expect('ok' in (await guest.put([{ key: k, value: text('hi'), condition: [], writeId: [], returnPrevious: [] }]))[0]).toBe(true);
     await d.index.revoke(STRANGER);
-    expect((await rejection(guest.put([{ key: k, value: text('again'), condition: [], writeId: [], returnPrevious: [] }]))).errorCode).toBe('IC0406');
+    expect((await rejection(guest.put([{ key: k, value: text('again'), condition: [], writeId: [], returnPrevious: [] }]))).errorCode).toBe('IC0503');
     expect((await rejection(guest.get([k], { fallback: false, values: true }))).rejectMessage).toContain('Unauthorized');
     const got = await data.get([k], { fallback: false, values: true });
     expect('found' in got[0] && str(got[0].found.value)).toBe('hi');
@@ -187,13 +199,13 @@ describe('data canister access control', () => {
 
   it('refuses unauthorized ingress in canister_inspect_message, before execution', () => {
     const submitted = d.replica.submitCall(dataId, 'put', new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0, 0]), { sender: STRANGER });
-    expect(submitted).toMatchObject({ reject: { errorCode: 'IC0406', message: expect.stringContaining('rejected the message') } });
+    expect(submitted).toMatchObject({ reject: { errorCode: 'IC0503', message: expect.stringContaining('canister_inspect_message explicitly refused message') } });
   });
 
   it('lets only owners administer the index, while anyone may read the routing table', async () => {
     const stranger = d.replica.createActor<IndexService>(indexIdlFactory, d.indexId, { sender: STRANGER });
-    expect(d.replica.submitCall(d.indexId, 'authorize', new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0, 0]), { sender: STRANGER })).toMatchObject({ reject: { errorCode: 'IC0406' } });
-    expect((await rejection(stranger.rebalance(0.1))).rejectMessage).toContain('rejected the message');
+    expect(d.replica.submitCall(d.indexId, 'authorize', new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0, 0]), { sender: STRANGER })).toMatchObject({ reject: { errorCode: 'IC0503' } });
+    expect((await rejection(stranger.rebalance(0.1))).rejectMessage).toContain('canister_inspect_message explicitly refused message');
     expect((await stranger.routingTable()).ranges.length).toBeGreaterThan(0);
   });
 });

@@ -144,7 +144,8 @@ describe('migration resilience', () => {
     await d.index.addDataCanister();
     await d.index.rebalance(0.05);
     await stepIntoCopy(d);
-    const init = new Uint8Array(IDL.encode([DataInit], [{ index: d.indexId, slots: [], tableVersion: 0n, acl: [], reportAtBytes: 0n, memoryLimitBytes: 0n }]));
+    // As the index upgrades it: with the current access list, which replaces the kept one.
+    const init = new Uint8Array(IDL.encode([DataInit], [{ index: d.indexId, slots: [], tableVersion: 0n, acl: [[OWNER, { read: true, write: true }]], reportAtBytes: 0n, memoryLimitBytes: 0n }]));
     await d.replica.upgradeCanister(source, compileBigMapCanister('data').wasm, init, { sender: d.indexId });
     await settle(d);
     await router.refresh();

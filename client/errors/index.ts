@@ -33,6 +33,21 @@ export class ValueTooLargeError extends BigMapError {
   }
 }
 
+/**
+ * The replica refused a request as too large (HTTP 413): over the IC's 2 MiB ingress
+ * message limit.
+ */
+export class RequestTooLargeError extends BigMapError {
+  override name = 'RequestTooLargeError';
+  constructor(details: string, cause?: unknown) {
+    super("The request is larger than the Internet Computer's 2 MiB ingress message limit; the replica refused it (HTTP 413).", {
+      metaMessages: ['Split it into smaller requests: fewer or smaller values per batch (lower `maxBatchBytes`), or large values in chunks.'],
+      details,
+      cause,
+    });
+  }
+}
+
 /** The caller may not do this (not an owner, not authorized to read or write). */
 export class UnauthorizedError extends BigMapError {
   override name = 'UnauthorizedError';

@@ -12,7 +12,12 @@
  *    with `fallback = true`. Counts as a hop.
  *  - `unavailable`: the slot is about to move or its canister is busy; resend after a
  *    backoff, within `retryBudgetMs`.
- *  - `notIncluded` (reads): the reply ran out of room; ask again.
+ *  - `notIncluded` (reads): the reply ran out of room (a data canister answers at most
+ *    about 1.95 MB of values per call); ask again. The keys left out are re-asked in
+ *    requests of as many keys as that reply had room for, all at once (within the
+ *    limiter's concurrency), not in one request per round: one round for a batch of
+ *    values of about one size, instead of one round per reply's worth. A key still left out
+ *    when asked alone holds a value no reply can carry, and fails.
  *
  * Items going to the same canister travel together, split into requests within
  * `maxBatchItems` and `maxBatchBytes`; requests run through the {@link Limiter}. A call
@@ -64,6 +69,8 @@ interface Item<I, R> {
   redirect?: string;
   redirectedBy?: string;
   fallback: boolean;
+  /** Left out of a reply for room: the keys that reply had room for (at least 1). */
+  perRequest?: number;
   unavailableSince?: number;
   lastReason?: string;
   result?: R | BigMapError;
@@ -140,8 +147,14 @@ export async function dispatch<I, R>(ctx: DispatchContext, op: Operation<I, R>, 
 }
 
 async function sendGroup<I, R>(ctx: DispatchContext, op: Operation<I, R>, target: string, fallback: boolean, items: Array<Item<I, R>>): Promise<void> {
+  const sizeOf = (item: Item<I, R>) => op.sizeOf(item.input);
+  const fresh = items.filter((item) => item.perRequest === undefined);
+  const leftOut = items.filter((item) => item.perRequest !== undefined);
+  // Values about the size of those the last reply held: as many per request as it held.
+  const perRequest = Math.min(ctx.options.maxBatchItems, ...leftOut.map((item) => item.perRequest!));
+  const requests = [...splitIntoRequests(fresh, sizeOf, ctx.options), ...splitIntoRequests(leftOut, sizeOf, { ...ctx.options, maxBatchItems: perRequest })];
   await Promise.all(
-    splitIntoRequests(items, (item) => op.sizeOf(item.input), ctx.options).map(async (request) => {
+    requests.map(async (request) => {
       let answers: R[];
       try {
         answers = await callWithRetries(ctx, target, () => {
@@ -160,7 +173,20 @@ async function sendGroup<I, R>(ctx: DispatchContext, op: Operation<I, R>, target
         for (const item of request) item.result = error;
         return;
       }
-      request.forEach((item, i) => applyRouting(ctx, item, target, op.route(answers[i]), answers[i]));
+      const routings = answers.map((answer) => op.route(answer));
+      const fitted = routings.filter((routing) => routing.kind !== 'again').length;
+      request.forEach((item, i) => {
+        if (routings[i].kind === 'again') {
+          if (request.length === 1) {
+            item.result = new BigMapError(`Data canister ${target} cannot fit the value of this key in a reply, even alone.`, {
+              metaMessages: ['The value is larger than a reply can hold (about 1.95 MB); this client stores such values in chunks, so another writer stored it.'],
+            });
+            return;
+          }
+          item.perRequest = Math.max(1, fitted);
+        }
+        applyRouting(ctx, item, target, routings[i], answers[i]);
+      });
     }),
   );
 }

@@ -10,6 +10,8 @@
  * viem's `mine` (`anvil_mine`).
  */
 import { createRequire } from 'node:module';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import {
   createPublicClient,
   createTestClient,
@@ -68,16 +70,10 @@ const FEES = { maxFeePerGas: 100_000_000_000n, maxPriorityFeePerGas: 1_000_000_0
 const TOKEN_SUPPLY = 10n ** 30n;
 const LIQUIDITY = 10n ** 24n;
 
-/** mulberry32: a small seeded generator, so a seed gives the same chain. */
+/** A seeded generator of numbers in [0, 1), so a seed gives the same chain. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = xoroshiro128plus(seed);
+  return () => uniformFloat64(rng);
 }
 
 /** Uniswap V2's getAmountOut: what a swap of `amountIn` pays out with the 0.3% fee. */

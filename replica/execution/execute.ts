@@ -122,7 +122,9 @@ function run(c: Canister, exec: Execution, entry: (instance: WasmInstance) => vo
     if (exec.certifiedData) c.certifiedData = exec.certifiedData;
     c.version++;
   }
-  if (persistence === 'commit') chargeInstructions(c, exec.instructions);
+  // Replicated executions pay for their instructions; a replicated query too, though its
+  // changes are discarded (the IC charges it as an update).
+  if (persistence === 'commit' || exec.kind === 'replicated_query') chargeInstructions(c, exec.instructions);
   c.stats.instructionsTotal += BigInt(exec.instructions);
   env.onExecuted(c, exec, trap);
   return trap;
@@ -293,15 +295,17 @@ function executeSystemTask(c: Canister, exportName: 'canister_global_timer' | 'c
 
 /**
  * Runs `canister_inspect_message` for an ingress update call. Returns the reject when
- * the canister refuses the message (traps or does not call accept_message).
+ * the canister refuses the message, as the IC does (dfinity/ic `execution/
+ * inspect_message.rs`): a trap answers with the trap's own error (`err.into_user_error`,
+ * e.g. IC0503 or IC0522), and returning without accept_message with IC0406 "Requested
+ * canister rejected the message".
  */
 export function executeInspect(c: Canister, method: string, arg: Uint8Array, caller: Uint8Array, env: ExecutionEnv): Reject | undefined {
   if (!c.code?.instance.has('canister_inspect_message')) return undefined;
   const exec = newExecution('inspect', env.timeNanos, caller, { arg, methodName: method, replicated: false });
   const trap = run(c, exec, (i) => i.call('canister_inspect_message'), 'discard', env);
-  if (trap || !exec.accepted) {
-    return reject(ErrorCode.CanisterRejectedMessage, `Canister ${c.id.toText()} rejected the message${trap ? `: ${trapReject(c, trap).message}` : ''}`);
-  }
+  if (trap) return trapReject(c, trap);
+  if (!exec.accepted) return reject(ErrorCode.CanisterRejectedMessage, 'Requested canister rejected the message');
   return undefined;
 }
 

@@ -8,8 +8,9 @@
  * | upgrade   | kept with `wasm_memory_persistence = keep`, else new | kept | new | cleared |
  *
  * The whole operation is atomic: if `start`, `canister_init`, `canister_pre_upgrade` or
- * `canister_post_upgrade` traps, the canister is exactly as before. Together they may use
- * 300 B instructions.
+ * `canister_post_upgrade` traps, the canister is exactly as before, except for the cycles
+ * its instructions cost. Together they may use 300 B instructions; each hook is charged
+ * for its instructions (cycles.ts) and reported as an execution.
  *
  * Enhanced orthogonal persistence checks (dfinity/ic `execution/upgrade.rs`): upgrading a
  * module that declares the `enhanced-orthogonal-persistence` custom section needs the
@@ -17,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { cyclesPerInstruction } from '../cycles.ts';
 import { ErrorCode, Trap, reject, type Reject } from '../errors.ts';
 import { createIc0, Sandbox } from '../host/ic0.ts';
 import { StableMemory } from '../state/stable-memory.ts';
@@ -86,12 +88,16 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
     c.stable = new StableMemory();
   }
 
+  // Cycles the hooks burn are rolled back with the rest; the instructions they ran are not.
+  const savedCycles = c.cycles;
+  let instructionFee = 0n;
   const fail = (trap: Trap) => {
     if (req.mode === 'upgrade' && old) {
       old.instance.rollback();
       oldStable.rollback();
     }
     c.stable = oldStable;
+    c.cycles = savedCycles > instructionFee ? savedCycles - instructionFee : 0n;
     return { error: trapReject(c, trap), effects };
   };
 
@@ -112,6 +118,14 @@ export function installCode(c: Canister, req: InstallRequest, env: InstallEnv): 
     }
     used += code.instance.instructions;
     if (!trap && exec.timer !== undefined) timer = exec.timer;
+    // The IC charges install_code's instructions as an update's, whether or not it
+    // succeeds (the module's own rate: wasm64 pays twice).
+    exec.instructions = Number(code.instance.instructions);
+    const fee = BigInt(exec.instructions) * cyclesPerInstruction(code.compiled.prepared.memory.memory64);
+    instructionFee += fee;
+    c.cycles = c.cycles > fee ? c.cycles - fee : 0n;
+    c.stats.instructionsTotal += BigInt(exec.instructions);
+    env.onExecuted(c, exec, trap);
     return trap;
   };
 

@@ -15,7 +15,8 @@ import { UnauthorizedError, codecs, type BigMap } from '../../client/index.ts';
 import { Access, DataStats, DeleteItem, PutItem, ScanRequest, type PutItemValue } from '../../client/idl/data.ts';
 import { encodeKey, slotOf } from '../../sharding/index.ts';
 import { Replica, type ExecutionRecord } from '../../replica/index.ts';
-import { candid, expectIntact, failure, installRelay, keyCounts, newIdentity, replicaReject, seed, startFixture, utf8, type Baseline, type Fixture, type Relay } from './helpers.ts';
+import { candid, expectIntact, failure, installRelay, keyCounts, newIdentity, seed, startFixture, utf8, type Baseline, type Fixture, type Relay } from './helpers.ts';
+import { rejection } from '../../replica/test/helpers.ts';
 
 const item = (k: Uint8Array, value: Uint8Array, extra: Partial<PutItemValue> = {}): PutItemValue => ({ key: k, value, condition: [], writeId: [], returnPrevious: [], ...extra });
 const str = (b: Uint8Array | number[]) => new TextDecoder().decode(Uint8Array.from(b));
@@ -52,7 +53,14 @@ describe('authorize and revoke, through the agent', () => {
     expect(await known.has('known-4')).toBe(true);
     expect((await known.getMany(['known-5', 'absent'])).map((r) => r.ok && r.value)).toEqual([base.values.get('known-5'), undefined]);
     expect((await readAll(known.entries())).length).toBe(base.values.size);
-    expect((await theirs.stats()).canisters).toHaveLength(2);
+    // Their stats come from queries (the index's stats, which calls every data canister, is
+    // for owners): the same fresh figures, but for the index's own cycles.
+    const [theirStats, ownerStats] = [await theirs.stats(), await bm.stats()];
+    const figures = (s: typeof ownerStats) => [s.version, s.capacityBytes, s.migrations, s.canisters.map((c) => [c.id, c.reachable, c.keys, c.bytes, c.slots])];
+    expect(figures(theirStats)).toEqual(figures(ownerStats));
+    expect(theirStats.canisters.reduce((n, c) => n + c.keys, 0n)).toBe(BigInt(base.values.size));
+    expect(theirStats.indexCycles).toBeUndefined();
+    expect(ownerStats.indexCycles).toBeGreaterThan(0n);
 
     const refused: Array<[string, () => Promise<unknown>]> = [
       ['put', () => known.put('known-1', 'overwritten')],
@@ -71,8 +79,9 @@ describe('authorize and revoke, through the agent', () => {
       ['split', () => index.split(Principal.anonymous())],
       ['step', () => index.step()],
       ['accessList', () => index.accessList()],
+      ['stats', () => index.stats()],
     ] as Array<[string, () => Promise<unknown>]>) {
-      expect((await failure(call())).message, name).toMatch(/rejected the message|Unauthorized/);
+      expect((await failure(call())).message, name).toMatch(/explicitly refused message|Unauthorized/);
     }
 
     await bm.revoke(reader.getPrincipal());
@@ -116,6 +125,45 @@ describe('authorize and revoke, through the agent', () => {
     await expectIntact(fx, base);
   });
 
+  it('a write-only principal that replaces or deletes a chunked value frees its chunks, learning only where they are', async () => {
+    const small = { chunkThresholdBytes: 1_000, chunkSizeBytes: 400 };
+    const big = (fill: number) => new Uint8Array(2_000).fill(fill); // a manifest and 5 chunks
+    const blind = newIdentity();
+    await bm.authorize(blind.getPrincipal(), { read: false, write: true });
+    const mine = (await fx.connect(fx.owner, small)).collection('chunked', { value: codecs.bytes() });
+    const theirs = (await fx.connect(blind, small)).collection('chunked', { value: codecs.bytes() });
+    const total = async () => [...(await keyCounts(fx)).values()].reduce((a, b) => a + b, 0n);
+    const before = await total();
+
+    // What a writer gets back of a replaced manifest: the chunk size, count and id, not the
+    // value's size or SHA-256. (It writes the same manifest back, so nothing is orphaned.)
+    await mine.put('big', big(1));
+    expect(await total()).toBe(before + 6n);
+    const stored = encodeKey('chunked', utf8('big'));
+    const slot = slotOf('chunked', utf8('big'));
+    const owner = (await (await fx.index()).routingTable()).ranges.find((r) => r.start <= slot && slot <= r.end)!.owner;
+    const [got] = await (await fx.data(owner)).get([stored], { fallback: false, values: true });
+    const manifest = Uint8Array.from('found' in got ? got.found.value : []);
+    expect(manifest).toHaveLength(65);
+    const [rewrite] = await (await fx.data(owner, blind)).put([item(stored, manifest, { returnPrevious: [1024n] })]);
+    const refs = Uint8Array.from(manifest.map((b, i) => (i === 0 || (i >= 9 && i < 33) ? b : 0)));
+    expect('ok' in rewrite && Uint8Array.from(rewrite.ok.previous[0] ?? [])).toEqual(refs);
+    expect(manifest.subarray(33).some((b) => b !== 0)).toBe(true); // the SHA-256 was there to hide
+
+    // Replaced by an inline value, by a chunked one, then deleted: no chunk stays behind.
+    await theirs.put('big', new Uint8Array([7]));
+    expect(await total()).toBe(before + 1n);
+    expect(await mine.get('big')).toEqual(new Uint8Array([7]));
+    await mine.put('big', big(2));
+    await theirs.put('big', big(3));
+    expect(await total()).toBe(before + 6n);
+    expect(await mine.get('big')).toEqual(big(3));
+    expect(await theirs.delete('big')).toBe(true);
+    expect(await total()).toBe(before);
+    await bm.revoke(blind.getPrincipal());
+    await expectIntact(fx, base);
+  });
+
   it('owners always keep read and write: an owner can be neither revoked nor demoted', async () => {
     const me = fx.owner.getPrincipal();
     await expect(bm.revoke(me)).rejects.toThrow('owners always have access');
@@ -145,7 +193,7 @@ describe('authorize and revoke, through the agent', () => {
         ['stats', () => index.stats()],
         ['accessList', () => index.accessList()],
       ] as Array<[string, () => Promise<unknown>]>) {
-        expect((await failure(call())).message, name).toMatch(/rejected the message|Unauthorized/);
+        expect((await failure(call())).message, name).toMatch(/explicitly refused message|Unauthorized/);
       }
     }
     // From a canister (canister_inspect_message does not run): each method checks its caller.
@@ -189,7 +237,7 @@ describe('authorize and revoke, through the agent', () => {
           ['delete', () => r.deleteCanister(c, { sender })],
           ['update_settings', () => r.updateCanisterSettings(c, { controllers: [[sender]] }, { sender })],
         ] as Array<[string, () => Promise<unknown>]>) {
-          expect((await replicaReject(call())).rejectMessage, name).toContain(`Only controllers of canister ${c.toText()}`);
+          expect((await rejection(call())).rejectMessage, name).toContain(`Only controllers of canister ${c.toText()}`);
         }
       }
       expect(r.getControllers(c)).toEqual([fx.indexId]);
@@ -222,8 +270,8 @@ describe('authorize and revoke, through the agent', () => {
     const putArg = candid([IDL.Vec(PutItem)], [[item(encodeKey('granted', utf8(moved[0])), utf8('after revoke'))]]);
     const deleteArg = candid([IDL.Vec(DeleteItem)], [[{ key: encodeKey('granted', utf8(moved[0])), condition: [], returnPrevious: [] }]]);
     for (const c of canisters) {
-      expect(fx.replica.submitCall(c, 'put', putArg, { sender: p }), c.toText()).toMatchObject({ reject: { errorCode: 'IC0406' } });
-      expect(fx.replica.submitCall(c, 'delete', deleteArg, { sender: p })).toMatchObject({ reject: { errorCode: 'IC0406' } });
+      expect(fx.replica.submitCall(c, 'put', putArg, { sender: p }), c.toText()).toMatchObject({ reject: { errorCode: 'IC0503' } });
+      expect(fx.replica.submitCall(c, 'delete', deleteArg, { sender: p })).toMatchObject({ reject: { errorCode: 'IC0503' } });
       const direct = await fx.data(c, grantee);
       expect((await failure(direct.get([encodeKey('granted', utf8(moved[0]))], { fallback: false, values: true }))).message).toContain(`Unauthorized: ${p.toText()} may not read`);
       expect((await failure(direct.scan({ range: { slots: { first: 0, last: 65_535, collection: [] } }, reverse: false, limit: 10n, after: [] }))).message).toContain('Unauthorized');
@@ -285,19 +333,22 @@ describe('access changes racing the index', () => {
     const [fresh] = IDL.decode([IDL.Principal], await r.awaitCall(add.messageId)) as unknown as [Principal];
     expect((await d.index.dataCanisters()).map((c) => c.toText())).toContain(fresh.toText());
     for (const c of await d.index.dataCanisters()) {
-      const reject = await replicaReject(d.data(c, GRANTEE).get([key('race', 'k1')], { fallback: false, values: true }));
+      const reject = await rejection(d.data(c, GRANTEE).get([key('race', 'k1')], { fallback: false, values: true }));
       expect(reject.rejectMessage, c.toText()).toContain(`Unauthorized: ${GRANTEE.toText()} may not read`);
     }
     // And it stays refused once that canister holds data.
     await d.index.rebalance(0.05);
     await settle(d);
     expect((await d.data(fresh).stats()).keys).toBeGreaterThan(0n);
-    const reject = await replicaReject(d.data(fresh, GRANTEE).scan({ range: { slots: { first: 0, last: 65_535, collection: [] } }, reverse: false, limit: 100n, after: [] }));
+    const reject = await rejection(d.data(fresh, GRANTEE).scan({ range: { slots: { first: 0, last: 65_535, collection: [] } }, reverse: false, limit: 100n, after: [] }));
     expect(reject.rejectMessage).toContain('Unauthorized');
     await expectModel(d, model);
   });
 
-  it('a revoke during a rolling upgrade neither blocks the upgrade nor misses the stopped canister', async () => {
+  // `install`: revoked while stopped, before the new code is installed (the install carries
+  // the current access list); `start`: after the install, before the start (the index
+  // installs again with the current list).
+  it.each(['install', 'start'] as const)('a revoke during a rolling upgrade (stopped canister, next step %s) neither blocks the upgrade nor misses that canister, from its first answer after the restart', async (at) => {
     const d = await deploy({ initialDataCanisters: 2n });
     const model = await ownerKeys(d, 30);
     await d.index.authorize(GRANTEE, RW);
@@ -307,22 +358,34 @@ describe('access changes racing the index', () => {
       await d.index.step();
       const [status] = await d.index.upgradeStatus();
       const current = status?.current[0];
-      if (current && 'install' in current.step) stopped = current.canister;
+      if (current && at in current.step) stopped = current.canister;
     }
     if (!stopped) throw new Error('the upgrade never stopped a canister');
-    const revoke = await replicaReject(d.index.revoke(GRANTEE));
+    const restarted = stopped;
+    const revoke = await rejection(d.index.revoke(GRANTEE));
     expect(revoke.rejectMessage).toContain('did not apply it yet; the index retries until they do');
     // The running canister refuses at once; the stopped one answers nobody.
     for (const c of await d.index.dataCanisters()) {
-      const reject = await replicaReject(d.data(c, GRANTEE).get([key('race', 'k1')], { fallback: false, values: true }));
+      const reject = await rejection(d.data(c, GRANTEE).get([key('race', 'k1')], { fallback: false, values: true }));
       expect(reject.rejectMessage).toMatch(c.toText() === stopped.toText() ? /stopped/ : /Unauthorized/);
     }
+    // Step until the stopped canister runs again, and ask it at once: before the driver's
+    // next step, whose access sync would otherwise be the first to tell it.
+    for (let i = 0; ; i++) {
+      if (i > 20) throw new Error('the stopped canister never restarted');
+      await d.index.step();
+      const [s] = await d.index.upgradeStatus();
+      if (s!.done.some((c) => c.toText() === restarted.toText())) break;
+    }
+    const first = await rejection(d.data(restarted, GRANTEE).get([key('race', 'k1')], { fallback: false, values: true }));
+    expect(first.rejectMessage).toContain(`Unauthorized: ${GRANTEE.toText()} may not read`);
+    expect(d.replica.submitCall(restarted, 'put', candid([IDL.Vec(PutItem)], [[item(key('race', 'k1'), text('after revoke'))]]), { sender: GRANTEE })).toMatchObject({ reject: expect.anything() });
     await settle(d); // the driver finishes the upgrade and retries the access change
     const [status] = await d.index.upgradeStatus();
     expect(status).toMatchObject({ finished: true, failed: [], pending: [] });
     expect(status!.done).toHaveLength(2);
     for (const c of await d.index.dataCanisters()) {
-      const reject = await replicaReject(d.data(c, GRANTEE).get([key('race', 'k1')], { fallback: false, values: true }));
+      const reject = await rejection(d.data(c, GRANTEE).get([key('race', 'k1')], { fallback: false, values: true }));
       expect(reject.rejectMessage, c.toText()).toContain('Unauthorized');
     }
     expect((await d.index.migrationStatus()).lastError).toEqual([expect.stringContaining('access list sync')]);
@@ -365,13 +428,15 @@ describe('canister_inspect_message', () => {
       ['stranger upgradeDataCanisters', d.indexId, 'upgradeDataCanisters', EMPTY, STRANGER],
       ['stranger step', d.indexId, 'step', EMPTY, STRANGER],
       ['stranger stats', d.indexId, 'stats', EMPTY, STRANGER],
+      ['reader stats', d.indexId, 'stats', EMPTY, READER],
       ['stranger reportLoad', d.indexId, 'reportLoad', candid([DataStats], [{ keys: 0n, bytes: 0n, memoryBytes: 0n, heapBytes: 0n, slots: 0n, cycles: 0n, tableVersion: 0n }]), STRANGER],
     ];
     for (const [label, canister, method, arg, sender] of refused) {
       const cycles = replica.getCyclesBalance(canister);
       const seen = records.length;
       const submitted = replica.submitCall(canister, method, arg, { sender });
-      expect(submitted, label).toMatchObject({ reject: { errorCode: 'IC0406', message: expect.stringContaining('rejected the message') } });
+      // Motoko's inspect refuses by trapping explicitly: IC0503, as on the IC.
+      expect(submitted, label).toMatchObject({ reject: { errorCode: 'IC0503', message: expect.stringContaining('canister_inspect_message explicitly refused message') } });
       expect(replica.getCyclesBalance(canister), `${label}: cycles`).toBe(cycles);
       const ran = records.slice(seen);
       expect(ran.map((x) => x.kind), `${label}: executions`).toEqual(['inspect']);

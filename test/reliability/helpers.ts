@@ -15,7 +15,7 @@ import { compileBigMapCanister, compileMotoko, REPO_ROOT } from '../../canisters
 import { BigMap, codecs, indexInitArgument, type ClientOptions, type IndexSettings, type LocalBigMap } from '../../client/index.ts';
 import { dataIdlFactory, type DataService, type DataStatsValue, type ScanPageValue, type ScanRequestValue } from '../../client/idl/data.ts';
 import { indexIdlFactory, type IndexService } from '../../client/idl/index.ts';
-import { CanisterRejectError, createHttpHandler, type Replica } from '../../replica/index.ts';
+import { createHttpHandler, type Replica } from '../../replica/index.ts';
 
 export const HOST = 'http://127.0.0.1';
 
@@ -149,13 +149,6 @@ export async function failure(p: Promise<unknown>): Promise<Error> {
     return e as Error;
   }
   throw new Error('expected the call to fail, it succeeded');
-}
-
-/** The replica's reject of a direct call (fails if it succeeds or fails otherwise). */
-export async function replicaReject(p: Promise<unknown>): Promise<CanisterRejectError> {
-  const e = await failure(p);
-  if (!(e instanceof CanisterRejectError)) throw e;
-  return e;
 }
 
 // ------------------------------------------------------------------ a stranger canister

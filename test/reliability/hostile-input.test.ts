@@ -25,7 +25,6 @@ import {
   failure,
   installRelay,
   newIdentity,
-  replicaReject,
   seed,
   startFixture,
   utf8,
@@ -36,7 +35,6 @@ import {
 } from './helpers.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 0x5ec);
-const str = (b: Uint8Array | number[]) => new TextDecoder().decode(Uint8Array.from(b));
 const item = (key: Uint8Array, value: Uint8Array, extra: Partial<PutItemValue> = {}): PutItemValue => ({ key, value, condition: [], writeId: [], returnPrevious: [], ...extra });
 const ownerOfSlot = async (index: IndexService, slot: number) => {
   const range = (await index.routingTable()).ranges.find((r) => r.start <= slot && slot <= r.end)!;
@@ -458,7 +456,7 @@ describe('callers with no access to a private BigMap', () => {
       // Directly: updates stop in canister_inspect_message, queries name the rule.
       const principal = identity?.getPrincipal() ?? Principal.anonymous();
       const data = await fx.data(canisters[0], identity ?? new AnonymousIdentity());
-      expect((await failure(data.put([item(encodeKey('known', utf8('known-1')), utf8('stolen'))]))).message).toContain('rejected the message');
+      expect((await failure(data.put([item(encodeKey('known', utf8('known-1')), utf8('stolen'))]))).message).toContain('canister_inspect_message explicitly refused message');
       expect((await failure(data.get([encodeKey('known', utf8('known-1'))], { fallback: false, values: true }))).message).toContain(`Unauthorized: ${principal.toText()} may not read this BigMap`);
       expect((await failure(data.stats())).message).toContain('Unauthorized');
       await expectIntact(fx, base);
@@ -491,12 +489,12 @@ describe('a stranger calling the migration protocol of a data canister directly'
     const strangerData = await fx.data(victim, stranger);
     for (const [method, call] of calls) {
       const e = await failure(call(strangerData));
-      expect(e.message, method).toMatch(/rejected the message|Unauthorized/);
+      expect(e.message, method).toMatch(/explicitly refused message|Unauthorized/);
     }
     // The owner is no migration peer either: only the index runs the protocol.
     for (const [method, call] of calls.filter(([m]) => m !== 'scanMerged')) {
       const e = await failure(call(ownerData));
-      expect(e.message, `owner ${method}`).toMatch(/rejected the message|Unauthorized/);
+      expect(e.message, `owner ${method}`).toMatch(/explicitly refused message|Unauthorized/);
     }
     // From a canister (no inspect_message): the methods check their caller themselves.
     const encoded: Array<[string, Uint8Array]> = [
