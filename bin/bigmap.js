@@ -31,6 +31,10 @@ if (major >= 24) {
     process.exit(1);
   }
   const child = spawn(node24, [entry, ...process.argv.slice(2)], { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  // Ctrl+C reaches the whole foreground process group, the child included: passing SIGINT on
+  // too would make it two (which `bigmap start` takes as "exit now"). SIGTERM comes to this
+  // process alone (kill <pid>): pass it on.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
   child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
 }

@@ -73,6 +73,9 @@ function announce(local: LocalBigMap, server: ReplicaServer, json: boolean, stat
   console.log('Try `npx bigmap put hello world` in another terminal. Stop with Ctrl+C.');
 }
 
+/** A signal this soon after the first is the same Ctrl+C, delivered twice (by a wrapper too). */
+const DUPLICATE_SIGNAL_MS = 500;
+
 /**
  * Resolves on the first SIGINT or SIGTERM. Later SIGTERMs are ignored while the last
  * checkpoint is written; a second Ctrl+C exits at once (the state directory stays
@@ -80,12 +83,12 @@ function announce(local: LocalBigMap, server: ReplicaServer, json: boolean, stat
  */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
-    let stopping = false;
+    let stoppingSince: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (!stopping) {
-        stopping = true;
+      if (stoppingSince === undefined) {
+        stoppingSince = Date.now();
         resolve();
-      } else if (signal === 'SIGINT') {
+      } else if (signal === 'SIGINT' && Date.now() - stoppingSince > DUPLICATE_SIGNAL_MS) {
         console.error('Interrupted again: exiting without the last checkpoint.');
         process.exit(130);
       }
