@@ -1,23 +1,13 @@
 import { Principal } from '@dfinity/principal';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CanisterRejectError } from '../../replica/index.ts';
 import type { DataAdmin, Deployment } from './harness.ts';
 import { deploy, key, text } from './harness.ts';
 import { indexIdlFactory, type IndexService } from '../../client/idl/index.ts';
 import type { ReplicaActor } from '../../replica/index.ts';
+import { rejection } from '../../replica/test/helpers.ts';
 
 const STRANGER = Principal.fromText('ryjl3-tyaaa-aaaaa-aaaba-cai');
 const str = (b: Uint8Array | number[]) => new TextDecoder().decode(Uint8Array.from(b));
-
-async function rejection(p: Promise<unknown>): Promise<CanisterRejectError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CanisterRejectError) return e;
-    throw e;
-  }
-  throw new Error('expected a reject');
-}
 
 let d: Deployment;
 let data: ReplicaActor<DataAdmin>;

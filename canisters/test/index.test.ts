@@ -5,21 +5,11 @@
  */
 import { Principal } from '@dfinity/principal';
 import { describe, expect, it } from 'vitest';
-import { CanisterRejectError } from '../../replica/index.ts';
 import { indexIdlFactory, type IndexService } from '../../client/idl/index.ts';
 import { OWNER, Router, deploy, key, settle, text } from './harness.ts';
+import { rejection } from '../../replica/test/helpers.ts';
 
 const READER = Principal.fromText('aovwi-4maaa-aaaaa-qaagq-cai');
-
-async function rejection(p: Promise<unknown>): Promise<CanisterRejectError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CanisterRejectError) return e;
-    throw e;
-  }
-  throw new Error('expected a reject');
-}
 
 describe('bootstrap', () => {
   it("gives the first data canisters the routing table's version, which their moved answers carry", async () => {
