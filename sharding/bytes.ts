@@ -1,22 +1,9 @@
 /**
- * Byte helpers shared by the sharding modules: concatenation, bytewise order, big-endian
- * integers, hex. Internal; only {@link compareBytes} is part of the public API.
+ * Byte helpers shared by the sharding modules: bytewise order, big-endian integers, hex
+ * (concatenation is @noble/hashes' `concatBytes`). Internal; only {@link compareBytes} is part of the public API.
  */
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
-
-/** Concatenates byte arrays into a new array. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  let sizeBytes = 0;
-  for (const part of parts) sizeBytes += part.length;
-  const out = new Uint8Array(sizeBytes);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 /**
  * Bytewise (lexicographic, unsigned) order: the order of encoded keys in a data canister's

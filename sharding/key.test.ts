@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes, concatBytes } from './bytes.ts';
+import { concatBytes } from '@noble/hashes/utils';
+import { compareBytes } from './bytes.ts';
 import { InvalidKeyError } from './errors.ts';
 import {
   decodeKey,

@@ -32,7 +32,8 @@
  * reorders every stored key: it is a data migration, not a refactor.
  * `canisters/lib/Key.mo` implements the same encoding; `vectors.json` proves they agree.
  */
-import { concatBytes, compareBytes, EMPTY_BYTES, u16be } from './bytes.ts';
+import { concatBytes } from '@noble/hashes/utils';
+import { compareBytes, EMPTY_BYTES, u16be } from './bytes.ts';
 import { InvalidKeyError } from './errors.ts';
 import { xxh64 } from './hash.ts';
 

@@ -8,7 +8,7 @@
  * put it last: a variable-length part followed by another part does not keep its order
  * ("a" ‖ 0xFF sorts after "ab" ‖ 0x00).
  */
-import { concatBytes } from './bytes.ts';
+import { concatBytes } from '@noble/hashes/utils';
 
 const U64_LIMIT = 1n << 64n;
 const U32_LIMIT = 2 ** 32;

@@ -8,19 +8,24 @@ import { Principal } from '@dfinity/principal';
 import { compileBigMapCanister } from '../build.ts';
 import { Replica, type ReplicaActor } from '../../replica/index.ts';
 import { IndexInit, indexIdlFactory, type IndexInitValue, type IndexService, type RoutingTableValue } from '../../client/idl/index.ts';
-import { dataIdlFactory, type DataService, type GetResultValue, type PutResultValue, type DeleteResultValue, type ScanRequestValue, type ScanItemValue } from '../../client/idl/data.ts';
+import { dataIdlFactory, type DataService, type GetResultValue, type PutResultValue, type DeleteResultValue, type ScanRequestValue, type ScanItemValue, type ScanPageValue } from '../../client/idl/data.ts';
 import { slotOf as slotOfKey, encodeKey } from '../../sharding/index.ts';
 
 export const OWNER = Principal.fromText('rrkah-fqaaa-aaaaa-aaaaq-cai');
 
-/** Admin methods of a data canister (tests call them to check refusals). */
+/** Every method of a data canister, admin and peer ones included (tests call them to check refusals). */
 export interface DataAdmin extends DataService {
-  slotStats(): Promise<Array<{ slot: number; bytes: bigint }>>;
-  setAccess(entries: Array<[Principal, [] | [{ read: boolean; write: boolean }]]>): Promise<void>;
+  peerPeek(keys: Uint8Array[]): Promise<Array<[] | [{ value: Uint8Array; version: bigint; writeId: [] | [Uint8Array] }]>>;
+  peerScan(request: ScanRequestValue): Promise<ScanPageValue>;
   migrationBegin(args: { role: { source: { to: Principal } } | { target: { from: Principal } }; slots: number[]; tableVersion: bigint }): Promise<void>;
   migrationRedirect(): Promise<void>;
+  migrationCopy(args: { after: [] | [Uint8Array]; maxBytes: bigint }): Promise<{ next: [] | [Uint8Array]; keys: bigint; bytes: bigint }>;
+  migrationReceive(args: { entries: Array<[Uint8Array, { value: Uint8Array; version: bigint; writeId: [] | [Uint8Array] }]>; copiedThrough: [] | [Uint8Array] }): Promise<void>;
+  migrationCommit(args: { slots: number[]; tableVersion: bigint }): Promise<void>;
   migrationDrop(maxKeys: bigint): Promise<{ deletedKeys: bigint; remaining: boolean }>;
-  peerPeek(keys: Uint8Array[]): Promise<Array<[] | [{ value: Uint8Array; version: bigint }]>>;
+  setAccess(entries: Array<[Principal, [] | [{ read: boolean; write: boolean }]]>): Promise<void>;
+  slotStats(): Promise<Array<{ slot: number; bytes: bigint }>>;
+  depositCycles(): Promise<void>;
 }
 
 export interface Deployment {

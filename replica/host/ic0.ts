@@ -17,6 +17,7 @@ import { ALLOWED, type ApiKind } from './api-kinds.ts';
 import type { Execution } from '../execution/types.ts';
 import type { StableMemory } from '../state/stable-memory.ts';
 import type { WasmInstance } from '../execution/wasm-instance.ts';
+import { concatBytes } from '@noble/hashes/utils';
 
 /** What the System API needs from the canister it runs in. */
 export interface HostCanister {
@@ -196,7 +197,7 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
     msg_reply: () => {
       const e = exec('msg_reply');
       respond('msg_reply', e);
-      e.response = { kind: 'reply', data: concat(e.replyChunks, e.replyBytes) };
+      e.response = { kind: 'reply', data: concatBytes(...e.replyChunks) };
       e.replyChunks = [];
       e.replyBytes = 0;
     },
@@ -336,7 +337,7 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
       e.outgoing.push({
         callee: Principal.fromUint8Array(call.callee),
         method: call.method,
-        arg: concat(call.argChunks, call.argBytes),
+        arg: concatBytes(...call.argChunks),
         cycles: call.cycles,
         ...(call.timeoutSeconds === undefined ? {} : { timeoutSeconds: call.timeoutSeconds }),
         callback: {
@@ -505,15 +506,6 @@ export function createIc0(host: HostCanister, replica: HostReplica, sandbox: San
   }
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
 
 const KIND_NAMES: Record<ApiKind, string> = {
   start: 'start',

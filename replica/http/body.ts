@@ -3,6 +3,7 @@
  * at most the cap has been read, not after buffering all of it.
  */
 import { PayloadTooLargeError } from './refusals.ts';
+import { concatBytes } from '@noble/hashes/utils';
 
 /**
  * Largest request body the interface reads, in bytes (3.5 MiB): the 2 MiB ingress limit
@@ -29,22 +30,9 @@ export async function readBodyCapped(stream: ReadableStream<Uint8Array>): Promis
     }
     chunks.push(chunk.value);
   }
-  return concatChunks(chunks, total);
+  return concatBytes(...chunks);
 }
 
-/**
- * Joins chunks into one plain `Uint8Array` (never a `Buffer`; see `readBody` in server.ts).
- * @param totalBytes The chunks' summed length.
- */
-export function concatChunks(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
-  const body = new Uint8Array(totalBytes);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
-}
 
 /** The refusal of a body over {@link MAX_REQUEST_BODY_BYTES}. */
 export function bodyTooLarge(): PayloadTooLargeError {

@@ -114,11 +114,7 @@ export function pruneTree(tree: HashTree, paths: readonly Path[]): HashTree {
 
 /** Bytewise lexicographic order of labels (a proper prefix sorts first). */
 export function compareLabels(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return a[i] - b[i];
-  }
-  return a.length - b.length;
+  return Buffer.compare(a, b);
 }
 
 /** The bytes of a label. */

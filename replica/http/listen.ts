@@ -13,7 +13,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_REQUEST_BODY_BYTES, bodyTooLarge, concatChunks } from './body.ts';
+import { concatBytes } from '@noble/hashes/utils';
+import { MAX_REQUEST_BODY_BYTES, bodyTooLarge } from './body.ts';
 import type { HttpReplica } from './exchange.ts';
 import { createHttpHandler, type FetchHandler, type HttpHandlerOptions } from './server.ts';
 
@@ -114,7 +115,8 @@ function readCapped(req: IncomingMessage): Promise<Uint8Array | undefined> {
       resolve(undefined);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(concatChunks(parts, total)));
+    // A plain Uint8Array, never a Buffer (see `readBody` in server.ts).
+    req.once('end', () => resolve(concatBytes(...parts)));
     req.once('error', reject);
   });
 }

@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-
-export const PAGE_BYTES = 65536;
+// Wasm memory pages and stable memory pages are both 64 KiB.
+import { PAGE_BYTES } from './stable-memory.ts';
 
 export interface Pages {
   memory: Map<number, Uint8Array>;

@@ -106,11 +106,6 @@ export class StateDirectory {
     return this.#manifest !== undefined;
   }
 
-  /** The current checkpoint's sequence number (0 before the first). */
-  get sequence(): number {
-    return this.#manifest?.sequence ?? 0;
-  }
-
   /** The current checkpoint's page files of a canister (for compaction decisions). */
   pageFiles(canister: string): readonly PageFileEntry[] {
     return this.#manifest?.pages[canister] ?? [];
@@ -190,7 +185,10 @@ export class StateDirectory {
     });
     await syncDirectory(this.path);
     this.#manifest = body;
-    await this.#collectGarbage();
+    // Only the previous checkpoint's files can have become unused (temporaries left by a
+    // crash are swept at open).
+    const kept = referencedFiles(body);
+    for (const relative of previous ? referencedFiles(previous) : []) if (!kept.has(relative)) await rm(join(this.path, relative), { force: true });
   }
 
   /** Releases the lock. */
@@ -202,13 +200,7 @@ export class StateDirectory {
 
   /** Deletes files the manifest does not name: temporaries and files of older checkpoints. */
   async #collectGarbage(): Promise<void> {
-    const m = this.#manifest;
-    const keep = new Set<string>([LOCK, MANIFEST, 'pages', 'modules']);
-    if (m) {
-      keep.add(m.snapshot.file);
-      for (const sha of m.modules) keep.add(join('modules', `${sha}.wasm`));
-      for (const chain of Object.values(m.pages)) for (const entry of chain) keep.add(join('pages', entry.file));
-    }
+    const keep = new Set<string>([LOCK, MANIFEST, 'pages', 'modules', ...(this.#manifest ? referencedFiles(this.#manifest) : [])]);
     for (const sub of ['', 'pages', 'modules']) {
       for (const name of await readdir(join(this.path, sub))) {
         const relative = sub ? join(sub, name) : name;
@@ -259,6 +251,14 @@ export class StateDirectory {
   #corrupt(detail: string): StateDirectoryError {
     return corrupt(this.path, detail);
   }
+}
+
+/** The files a manifest names, relative to the directory. */
+function referencedFiles(m: ManifestBody): Set<string> {
+  const files = new Set<string>([m.snapshot.file]);
+  for (const sha of m.modules) files.add(join('modules', `${sha}.wasm`));
+  for (const chain of Object.values(m.pages)) for (const entry of chain) files.add(join('pages', entry.file));
+  return files;
 }
 
 function corrupt(path: string, detail: string): StateDirectoryError {

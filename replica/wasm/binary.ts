@@ -4,6 +4,7 @@
  * table64 modules (binaryen, wabt) are multi-megabyte toolchains, and this replica
  * needs a few hundred lines of section surgery, not a compiler.
  */
+import { concatBytes } from '@noble/hashes/utils';
 
 export class WasmReader {
   pos: number;
@@ -170,14 +171,7 @@ export function writeSections(sections: Section[]): Uint8Array {
   for (const s of sections) {
     parts.push(new WasmWriter().byte(s.id).u32(s.payload.length).finish(), s.payload);
   }
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** The name of a custom section (section id 0), or undefined for other sections. */

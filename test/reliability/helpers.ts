@@ -13,26 +13,13 @@ import { Principal } from '@dfinity/principal';
 import { expect } from 'vitest';
 import { compileBigMapCanister, compileMotoko, REPO_ROOT } from '../../canisters/build.ts';
 import { BigMap, codecs, indexInitArgument, type ClientOptions, type IndexSettings, type LocalBigMap } from '../../client/index.ts';
-import { dataIdlFactory, type DataService, type DataStatsValue, type ScanPageValue, type ScanRequestValue } from '../../client/idl/data.ts';
+import { dataIdlFactory, type DataStatsValue } from '../../client/idl/data.ts';
+import type { DataAdmin } from '../../canisters/test/harness.ts';
 import { indexIdlFactory, type IndexService } from '../../client/idl/index.ts';
 import { createHttpHandler, type Replica } from '../../replica/index.ts';
 
 export const HOST = 'http://127.0.0.1';
 
-/** Every method of a data canister, admin and peer ones included (client/idl/data.ts). */
-export interface DataActor extends DataService {
-  peerPeek(keys: Uint8Array[]): Promise<Array<[] | [{ value: Uint8Array; version: bigint; writeId: [] | [Uint8Array] }]>>;
-  peerScan(request: ScanRequestValue): Promise<ScanPageValue>;
-  migrationBegin(args: { role: { source: { to: Principal } } | { target: { from: Principal } }; slots: number[]; tableVersion: bigint }): Promise<void>;
-  migrationRedirect(): Promise<void>;
-  migrationCopy(args: { after: [] | [Uint8Array]; maxBytes: bigint }): Promise<{ next: [] | [Uint8Array]; keys: bigint; bytes: bigint }>;
-  migrationReceive(args: { entries: Array<[Uint8Array, { value: Uint8Array; version: bigint; writeId: [] | [Uint8Array] }]>; copiedThrough: [] | [Uint8Array] }): Promise<void>;
-  migrationCommit(args: { slots: number[]; tableVersion: bigint }): Promise<void>;
-  migrationDrop(maxKeys: bigint): Promise<{ deletedKeys: bigint; remaining: boolean }>;
-  setAccess(entries: Array<[Principal, [] | [{ read: boolean; write: boolean }]]>): Promise<void>;
-  slotStats(): Promise<Array<{ slot: number; bytes: bigint }>>;
-  depositCycles(): Promise<void>;
-}
 
 export type IndexActor = IndexService;
 
@@ -47,7 +34,7 @@ export interface Fixture {
   connect(identity?: Identity, options?: Partial<ClientOptions>): Promise<BigMap>;
   agent(identity?: Identity): Promise<HttpAgent>;
   /** A data canister's actor through the real agent, as `identity`. */
-  data(id: Principal, identity?: Identity): Promise<DataActor>;
+  data(id: Principal, identity?: Identity): Promise<DataAdmin>;
   index(identity?: Identity): Promise<IndexActor>;
   dataCanisters(): Promise<Principal[]>;
 }
@@ -75,7 +62,7 @@ export async function startFixture(settings: IndexSettings = {}): Promise<Fixtur
     connect: (identity, options) =>
       BigMap.connect({ indexCanisterId: local.indexCanisterId, host: HOST, fetch: handler, ...(identity ? { identity } : {}), ...(options ? { options } : {}) }),
     agent,
-    data: async (id, identity = local.identity) => Actor.createActor<DataActor>(dataIdlFactory, { agent: await agent(identity), canisterId: id }),
+    data: async (id, identity = local.identity) => Actor.createActor<DataAdmin>(dataIdlFactory, { agent: await agent(identity), canisterId: id }),
     index: async (identity = local.identity) => Actor.createActor<IndexActor>(indexIdlFactory, { agent: await agent(identity), canisterId: local.indexCanisterId }),
     dataCanisters: async () => (await fx.index()).dataCanisters(),
   };

@@ -29,10 +29,10 @@ import {
   startFixture,
   utf8,
   type Baseline,
-  type DataActor,
   type Fixture,
   type Relay,
 } from './helpers.ts';
+import type { DataAdmin } from '../../canisters/test/harness.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 0x5ec);
 const item = (key: Uint8Array, value: Uint8Array, extra: Partial<PutItemValue> = {}): PutItemValue => ({ key, value, condition: [], writeId: [], returnPrevious: [], ...extra });
@@ -45,7 +45,7 @@ let fx: Fixture;
 let bm: BigMap;
 let base: Baseline;
 let canisters: Principal[];
-let ownerData: DataActor;
+let ownerData: DataAdmin;
 let relay: Relay;
 beforeAll(async () => {
   fx = await startFixture({ initialDataCanisters: 2 });
@@ -473,7 +473,7 @@ describe('a stranger calling the migration protocol of a data canister directly'
     const key = encodeKey('known', utf8('known-1'));
     const scan: ScanRequestValue = { range: { slots: { first: 0, last: 65_535, collection: [] } }, reverse: false, limit: 100n, after: [] };
     const entry = { value: utf8('forged'), version: 2n ** 63n, writeId: [] as [] };
-    const calls: Array<[string, (d: DataActor) => Promise<unknown>, IDL.Type[], unknown[]]> = [
+    const calls: Array<[string, (d: DataAdmin) => Promise<unknown>, IDL.Type[], unknown[]]> = [
       ['migrationBegin', (d) => d.migrationBegin({ role: { source: { to: relay.id } }, slots: [0, 1, 2], tableVersion: 99n }), [], []],
       ['migrationRedirect', (d) => d.migrationRedirect(), [], []],
       ['migrationCopy', (d) => d.migrationCopy({ after: [], maxBytes: 1_000_000n }), [], []],
@@ -566,7 +566,7 @@ describe('forged redirects', () => {
     const agent: HttpAgent = await fx.agent(fx.owner);
     const indexActor = Actor.createActor<IndexService>(indexIdlFactory, { agent, canisterId: fx.indexId });
     const createDataActor = (id: Principal): DataService => {
-      const real = Actor.createActor<DataActor>(dataIdlFactory, { agent, canisterId: id });
+      const real = Actor.createActor<DataAdmin>(dataIdlFactory, { agent, canisterId: id });
       if (id.toText() !== victim.toText()) return real;
       const forged = <T>(answer: (m: Exclude<Mode, { kind: 'truthful' }>) => T, truthful: () => Promise<T>): Promise<T> => {
         const m = mode;
